@@ -1,0 +1,262 @@
+"""Bring the 2-node lab up and down, and drive it: the containers, the network, the
+shared storage, the fence watcher, cluster formation with pcs and the xCAT group."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from xcatha_ocf.lab import engine, image
+from xcatha_ocf.lab.shell import LabError, ok, run, say, wait_for
+
+LABEL = "xcatha-lab=1"
+NETWORK = "xcatha-lab"
+SUBNET, NETMASK, PREFIX = "172.30.77.0", "255.255.255.0", 24
+GATEWAY = "172.30.77.1"
+NODES = {"xcatmn1": "172.30.77.11", "xcatmn2": "172.30.77.12"}
+VIP = "172.30.77.10"
+VOLUME = "xcatha-lab-shared"
+SHARED_MOUNT = "/xcatdata"
+SOURCE_MOUNT = "/opt/xcatha-src"
+FENCE_MOUNT = "/var/lib/xcatlab-fence"
+CLUSTER = "xcatlab"
+GROUP = "xcat-group"
+# A password for a throw-away lab, used only inside the lab network.
+HACLUSTER_PASSWORD = "xcatlab-hacluster"
+SOURCE_DIR = os.path.dirname(image.LAB_DIR)
+FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
+WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
+SYSTEMD_FLAGS = [
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=private",
+    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "-e", "container=docker",
+    "--stop-signal", "SIGRTMIN+3", "--stop-timeout", "90",
+]
+
+
+def on(node, *argv, **kwargs):
+    """Run a command inside ``node``."""
+    return run(["docker", "exec", node] + list(argv), **kwargs)
+
+
+def pcs(*argv, **kwargs):
+    """Run pcs on the first node that answers (the cluster is the same from both)."""
+    for node in NODES:
+        if container_state(node) == "running":
+            return on(node, "pcs", *argv, **kwargs)
+    raise LabError("no lab node is running (xcatha lab up)")
+
+
+def container_state(node):
+    result = run(["docker", "inspect", "-f", "{{.State.Status}}", node], check=False, timeout=30)
+    return result.stdout.strip() if result.returncode == 0 else "absent"
+
+
+# --- up ---------------------------------------------------------------------------
+
+def up():
+    started = time.monotonic()
+    engine.ensure()
+    node_image = image.ensure()
+    ensure_network_and_volume()
+    start_fence_watcher()
+    for node in NODES:
+        start_node(node, node_image)
+    for node in NODES:
+        wait_for("%s booted" % node, lambda: booted(node), timeout=120)
+        on(node, SOURCE_MOUNT + "/cluster-lab/node/setup.sh", SUBNET, NETMASK, HACLUSTER_PASSWORD, timeout=300)
+    if not formed():
+        form_cluster()
+    else:
+        pcs("cluster", "start", "--all", "--wait=120", timeout=180)
+    configure()
+    say("lab up in %.0f s" % (time.monotonic() - started))
+
+
+def ensure_network_and_volume():
+    if not ok(["docker", "network", "inspect", NETWORK]):
+        run(["docker", "network", "create", "--label", LABEL, "--subnet", "%s/%d" % (SUBNET, PREFIX),
+             "--gateway", GATEWAY, NETWORK])
+    if not ok(["docker", "volume", "inspect", VOLUME]):
+        run(["docker", "volume", "create", "--label", LABEL, VOLUME])
+
+
+def start_node(node, node_image):
+    state = container_state(node)
+    if state == "absent":
+        say("starting %s (%s)" % (node, NODES[node]))
+        hosts = sum((["--add-host", "%s:%s" % item] for item in sorted(NODES.items())), [])
+        run(["docker", "run", "-d", "--name", node, "--hostname", node, "--label", LABEL,
+             "--network", NETWORK, "--ip", NODES[node]] + hosts + SYSTEMD_FLAGS +
+            ["-v", "%s:%s:ro" % (SOURCE_DIR, SOURCE_MOUNT), "-v", "%s:%s" % (VOLUME, SHARED_MOUNT),
+             "-v", "%s:%s" % (FENCE_DIR, FENCE_MOUNT), node_image])
+    elif state != "running":
+        run(["docker", "start", node])
+
+
+def booted(node):
+    result = on(node, "systemctl", "is-system-running", check=False, timeout=30)
+    return result.stdout.strip() in ("running", "degraded")
+
+
+def formed():
+    return ok(["docker", "exec", "xcatmn1", "test", "-s", "/etc/corosync/corosync.conf"])
+
+
+def form_cluster():
+    """Form the cluster as an admin does: pcsd auth, setup, start, enable."""
+    say("forming cluster %s" % CLUSTER)
+    started = time.monotonic()
+    hosts = ["%s" % word for node, ip in NODES.items() for word in (node, "addr=" + ip)]
+    pcs("host", "auth", *hosts, "-u", "hacluster", "-p", HACLUSTER_PASSWORD)
+    pcs("cluster", "setup", CLUSTER, *hosts, timeout=120)
+    pcs("cluster", "start", "--all", "--wait=120", timeout=180)
+    pcs("cluster", "enable", "--all")
+    wait_for("both nodes online", both_online, timeout=120)
+    say("cluster formed in %.1f s" % (time.monotonic() - started))
+
+
+def both_online():
+    result = pcs("status", "nodes", "corosync", check=False, timeout=30)
+    online = [line for line in result.stdout.splitlines() if "Online:" in line]
+    return bool(online) and all(node in online[0] for node in NODES)
+
+
+def configure():
+    """Fencing, then the xCAT group, once; the group starts on xcatmn1."""
+    if not ok(["docker", "exec", "xcatmn1", "pcs", "stonith", "config", "xcatlab-fence"]):
+        pcs("stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
+            "pcmk_delay_max=3s", "op", "monitor", "interval=30s")
+        pcs("property", "set", "stonith-enabled=true")
+    if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
+        return
+    say("configuring %s" % GROUP)
+    apply_group_configuration()
+    started = time.monotonic()
+    start_group("xcatmn1")
+    say("%s started on xcatmn1 in %.1f s" % (GROUP, time.monotonic() - started))
+
+
+def apply_group_configuration():
+    """Until the generator lands: the VIP alone, manual promotion policy, pushed as one CIB
+    change (so nothing starts half-configured).  arp_background=false: xcat-vip's stop does
+    not end a background arping, whose announcements the peer's conflict check then sees."""
+    cib = "/var/lib/pacemaker/xcatlab-config.xml"
+    pcs("cluster", "cib", cib)
+    pcs("-f", cib, "resource", "create", "xcat-vip", "ocf:xcat:xcat-vip", "ip=" + VIP,
+        "cidr_netmask=%d" % PREFIX, "nic=eth0", "arp_background=false", "--group", GROUP)
+    pcs("-f", cib, "resource", "defaults", "update", "resource-stickiness=1000")
+    pcs("-f", cib, "constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
+    pcs("cluster", "cib-push", cib, "--config")
+
+
+# --- operations -------------------------------------------------------------------
+
+def active_node():
+    """The node the group's VIP runs on, or None."""
+    result = pcs("status", "resources", GROUP, check=False, timeout=30)
+    for line in result.stdout.splitlines():
+        if "xcat-vip" in line and "Started" in line:
+            return line.split()[-1]
+    return None
+
+
+def start_group(node, timeout=180):
+    """Move the group to ``node`` the way an admin does; return seconds until it answers there."""
+    started = time.monotonic()
+    active = active_node()
+    if active == node:
+        return 0.0
+    if active:
+        pcs("resource", "move", GROUP, node, "--wait=%d" % timeout, timeout=timeout + 30)
+    else:
+        pcs("resource", "move-with-constraint", GROUP, node, "--wait=%d" % timeout, timeout=timeout + 30)
+        pcs("resource", "clear", GROUP)
+    wait_for("%s answering on %s" % (GROUP, node), lambda: group_answers(node), timeout=timeout)
+    return time.monotonic() - started
+
+
+def group_answers(node):
+    """The VIP answers from ``node`` (and the xcatd stand-in on the VIP, once installed)."""
+    if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).stdout:
+        return False
+    if standin_installed() and not tcp_answers(VIP, 3001):
+        return False
+    return ok(["ping", "-c1", "-W1", VIP], timeout=10)
+
+
+def standin_installed():
+    return os.path.isdir(os.path.join(image.LAB_DIR, "xcat-standin"))
+
+
+def tcp_answers(address, port, timeout=2):
+    try:
+        socket.create_connection((address, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def failover(node):
+    if node not in NODES:
+        raise LabError("unknown node %s (%s)" % (node, ", ".join(NODES)))
+    source = active_node()
+    seconds = start_group(node)
+    say("%s moved %s -> %s: answering after %.1f s" % (GROUP, source or "stopped", node, seconds))
+    return seconds
+
+
+def status(out=sys.stdout):
+    for node in NODES:
+        out.write("%s: %s\n" % (node, container_state(node)))
+    if any(container_state(node) == "running" for node in NODES):
+        out.write(pcs("status", "--full", check=False, timeout=60).stdout)
+    out.flush()
+
+
+# --- down -------------------------------------------------------------------------
+
+def down():
+    if engine.answering():
+        for node in NODES:
+            if container_state(node) != "absent":
+                say("removing %s" % node)
+                run(["docker", "rm", "-f", node], timeout=120)
+        stop_fence_watcher()
+        if ok(["docker", "network", "inspect", NETWORK]):
+            run(["docker", "network", "rm", NETWORK])
+        if ok(["docker", "volume", "inspect", VOLUME]):
+            run(["docker", "volume", "rm", VOLUME])
+    stop_fence_watcher()
+    engine.stop()
+
+
+# --- fence watcher ----------------------------------------------------------------
+
+def watcher_pid():
+    try:
+        pid = int(open(WATCHER_PIDFILE).read())
+        cmdline = open("/proc/%d/cmdline" % pid, "rb").read()
+    except (OSError, ValueError):
+        return None
+    return pid if b"xcatha_ocf.lab.fencewatch" in cmdline else None
+
+
+def start_fence_watcher():
+    if watcher_pid():
+        return
+    os.makedirs(FENCE_DIR, exist_ok=True)
+    log = open(os.path.join(engine.STATE_DIR, "fencewatch.log"), "ab")
+    env = dict(os.environ, PYTHONPATH=SOURCE_DIR)
+    process = subprocess.Popen([sys.executable, "-m", "xcatha_ocf.lab.fencewatch", FENCE_DIR] + list(NODES),
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                               start_new_session=True)
+    with open(WATCHER_PIDFILE, "w") as handle:
+        handle.write("%d\n" % process.pid)
+
+
+def stop_fence_watcher():
+    pid = watcher_pid()
+    if pid:
+        os.kill(pid, 15)
+        os.unlink(WATCHER_PIDFILE)

@@ -1,0 +1,42 @@
+"""``xcatha lab``: the 2-node cluster lab in containers (cluster-lab/)."""
+
+import sys
+
+from xcatha_ocf.lab import cluster, faults
+from xcatha_ocf.lab.shell import LabError
+
+
+def add_arguments(parser):
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    actions.add_parser("up", help="build the image if needed, start both nodes, form the cluster, start the group")
+    actions.add_parser("down", help="remove everything the lab created (and the dockerd it started)")
+    actions.add_parser("status", help="show the containers and pcs status --full")
+    failover = actions.add_parser("failover", help="move the xCAT group to NODE and time it")
+    failover.add_argument("node", choices=sorted(cluster.NODES))
+    fault = actions.add_parser("fault", help="inject a fault on the active node")
+    fault.add_argument("name", choices=sorted(faults.FAULTS))
+    actions.add_parser("demo", help="up, status, failover to xcatmn2, status")
+
+
+def run(args):
+    try:
+        if args.action == "up":
+            cluster.up()
+        elif args.action == "down":
+            cluster.down()
+        elif args.action == "status":
+            cluster.status()
+        elif args.action == "failover":
+            cluster.failover(args.node)
+        elif args.action == "fault":
+            faults.inject(args.name)
+        elif args.action == "demo":
+            cluster.up()
+            cluster.status()
+            cluster.failover("xcatmn2")
+            cluster.status()
+    except LabError as error:
+        sys.stderr.write("xcatha lab %s: %s\n" % (args.action, error))
+        return 1
+    return 0
