@@ -24,6 +24,7 @@ CLUSTER = "xcatlab"
 GROUP = "xcat-group"
 # A password for a throw-away lab, used only inside the lab network.
 HACLUSTER_PASSWORD = "xcatlab-hacluster"
+DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
 SOURCE_DIR = os.path.dirname(image.LAB_DIR)
 FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
 WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
@@ -126,7 +127,7 @@ def configure():
     """Fencing, then the xCAT group, once; the group starts on xcatmn1."""
     if not ok(["docker", "exec", "xcatmn1", "pcs", "stonith", "config", "xcatlab-fence"]):
         pcs("stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
-            "pcmk_delay_max=3s", "op", "monitor", "interval=30s")
+            "op", "monitor", "interval=30s")
         pcs("property", "set", "stonith-enabled=true")
     if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
         return
@@ -146,6 +147,9 @@ def apply_group_configuration():
     pcs("-f", cib, "resource", "create", "xcat-vip", "ocf:xcat:xcat-vip", "ip=" + VIP,
         "cidr_netmask=%d" % PREFIX, "nic=eth0", "arp_background=false", "--group", GROUP)
     pcs("-f", cib, "resource", "defaults", "update", "resource-stickiness=1000")
+    # In a split, the node running the group wins the fence race.
+    pcs("-f", cib, "property", "set", "priority-fencing-delay=15s")
+    pcs("-f", cib, "resource", "meta", GROUP, "priority=10")
     pcs("-f", cib, "constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
     pcs("cluster", "cib-push", cib, "--config")
 
