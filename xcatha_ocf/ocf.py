@@ -131,7 +131,7 @@ def read_params(parameters, environ):
     values = {}
     for param in parameters:
         raw = environ.get("OCF_RESKEY_" + param.name)
-        if raw is None or (raw == "" and param.type != "string"):
+        if raw is None or (raw == "" and (param.required or param.type != "string")):
             if param.required:
                 raise OCFError(ExitStatus.ERR_CONFIGURED,
                                "required parameter %s is not set" % param.name)
@@ -324,15 +324,15 @@ def run_action(agent_class, action, op, environ, logger):
     from xcatha_ocf.runner import Runner
     try:
         params = read_params(agent_class.PARAMETERS, environ)
+        agent = agent_class(params, op, Runner(op, logger), logger)
+        status = agent.dispatch(action)
     except OCFError as error:
-        if action == "stop" or op.is_probe:
-            # A resource with an unusable configuration cannot have been started.
-            logger.warning("%s; reporting it as not running" % error.reason)
-            return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
-        raise
-    runner = Runner(op, logger)
-    agent = agent_class(params, op, runner, logger)
-    status = agent.dispatch(action)
+        if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.is_probe):
+            raise
+        # A resource with an unusable configuration cannot have been started: stop
+        # succeeds (a failed stop would fence the node) and a probe finds it stopped.
+        logger.warning("%s; reporting it as not running" % error.reason)
+        return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
     logger.debug("%s %s returned %d (%s)" % (agent_class.NAME, action, status, status.name))
     return status
 
