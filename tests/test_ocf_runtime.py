@@ -90,6 +90,11 @@ def test_operation_reads_probe_depth_and_timeout():
     assert not Operation("start", {}).is_probe
 
 
+def test_timeout_defaults_to_the_declared_one_when_run_by_hand():
+    assert Echo.declared_timeout("start") == 30
+    assert Echo.declared_timeout("validate-all") == Operation.DEFAULT_TIMEOUT
+
+
 def test_budget_is_bounded_by_the_remaining_time():
     now = [100.0]
     op = Operation("start", {"OCF_RESKEY_CRM_meta_timeout": "10000"}, clock=lambda: now[0])

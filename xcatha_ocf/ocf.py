@@ -157,13 +157,14 @@ class Operation(object):
     DEFAULT_TIMEOUT = 20.0
     MARGIN = 0.5
 
-    def __init__(self, action, environ, dry_run=False, clock=time.monotonic):
+    def __init__(self, action, environ, dry_run=False, clock=time.monotonic,
+                 default_timeout=DEFAULT_TIMEOUT):
         self.action = action
         self.clock = clock
         self.dry_run = dry_run
         self.interval_ms = self._milliseconds(environ, "OCF_RESKEY_CRM_meta_interval", 0)
         timeout_ms = self._milliseconds(environ, "OCF_RESKEY_CRM_meta_timeout", 0)
-        self.timeout = timeout_ms / 1000.0 if timeout_ms > 0 else self.DEFAULT_TIMEOUT
+        self.timeout = timeout_ms / 1000.0 if timeout_ms > 0 else default_timeout
         self.deadline = clock() + self.timeout
         self.check_level = self._check_level(environ.get("OCF_CHECK_LEVEL", "0"))
         self.instance = environ.get("OCF_RESOURCE_INSTANCE", "")
@@ -252,6 +253,14 @@ class ResourceAgent(object):
     def validate(self, full=True):
         """Raise OCFError for a bad configuration; return None when it is fine."""
 
+    @classmethod
+    def declared_timeout(cls, action):
+        """The meta-data timeout of ``action``: the budget when run by hand."""
+        for declared in cls.ACTIONS:
+            if declared.name == action:
+                return float(declared.timeout)
+        return Operation.DEFAULT_TIMEOUT
+
     def validate_all(self):
         self.validate(full=True)
         return ExitStatus.SUCCESS
@@ -306,7 +315,8 @@ def main(agent_class, argv=None, environ=None):
 
     logger = log.Logger(agent_class.NAME, environ)
     try:
-        op = Operation(action, environ, dry_run=dry_run_requested(environ, dry_flag))
+        op = Operation(action, environ, dry_run=dry_run_requested(environ, dry_flag),
+                       default_timeout=agent_class.declared_timeout(action))
         logger.instance = op.instance
         return run_action(agent_class, action, op, environ, logger)
     except OCFError as error:
