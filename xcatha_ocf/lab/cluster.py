@@ -26,6 +26,8 @@ GROUP = "xcat-group"
 HACLUSTER_PASSWORD = "xcatlab-hacluster"
 DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
 SOURCE_DIR = os.path.dirname(image.LAB_DIR)
+SITE_FILE = os.path.join(image.LAB_DIR, "site.yaml")
+GROUP_AGENTS = ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")
 FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
 WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
 SYSTEMD_FLAGS = [
@@ -36,8 +38,9 @@ SYSTEMD_FLAGS = [
 
 
 def on(node, *argv, **kwargs):
-    """Run a command inside ``node``."""
-    return run(["docker", "exec", node] + list(argv), **kwargs)
+    """Run a command inside ``node`` (with stdin=TEXT fed to it)."""
+    interactive = ["-i"] if kwargs.get("stdin") is not None else []
+    return run(["docker", "exec"] + interactive + [node] + list(argv), **kwargs)
 
 
 def pcs(*argv, **kwargs):
@@ -124,26 +127,45 @@ def both_online():
 
 
 def configure():
-    """Fencing, then the xCAT group, once; the group starts on xcatmn1."""
-    if not ok(["docker", "exec", "xcatmn1", "pcs", "stonith", "config", "xcatlab-fence"]):
-        pcs("stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
-            "op", "monitor", "interval=30s")
-        pcs("property", "set", "stonith-enabled=true")
+    """Fencing and the xCAT group, once; the group starts on xcatmn1."""
     if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
         return
     say("configuring %s" % GROUP)
-    apply_group_configuration()
+    if generator_ready():
+        apply_generated_configuration()
+    else:
+        apply_group_configuration()
     started = time.monotonic()
     start_group("xcatmn1")
     say("%s started on xcatmn1 in %.1f s" % (GROUP, time.monotonic() - started))
+
+
+def generator_ready():
+    """`xcatha crm generate` and all four agents are in this tree."""
+    from xcatha_ocf import cli, install
+    return "crm" in cli.COMMANDS and all(agent in install.AGENTS for agent in GROUP_AGENTS)
+
+
+def apply_generated_configuration():
+    """What an admin does: put the directories on the shared storage, generate the
+    configuration from the site file and run the generated pcs script on a node."""
+    on("xcatmn1", SOURCE_MOUNT + "/cluster-lab/node/seed-shared.sh", SHARED_MOUNT, VIP, DB_PASSWORD,
+       SUBNET, NETMASK, timeout=300)
+    script = run([sys.executable, "-m", "xcatha_ocf.cli", "crm", "generate", "--format", "pcs", SITE_FILE],
+                 timeout=120).stdout
+    on("xcatmn1", "sh", "-s", stdin=script, timeout=300)
 
 
 def apply_group_configuration():
     """Until the generator lands: the VIP alone, manual promotion policy, pushed as one CIB
     change (so nothing starts half-configured).  arp_background=false: xcat-vip's stop does
     not end a background arping, whose announcements the peer's conflict check then sees."""
+    say("xcatha crm generate or an agent is not in this tree yet: configuring xcat-vip by hand")
     cib = "/var/lib/pacemaker/xcatlab-config.xml"
     pcs("cluster", "cib", cib)
+    pcs("-f", cib, "stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
+        "op", "monitor", "interval=30s")
+    pcs("-f", cib, "property", "set", "stonith-enabled=true")
     pcs("-f", cib, "resource", "create", "xcat-vip", "ocf:xcat:xcat-vip", "ip=" + VIP,
         "cidr_netmask=%d" % PREFIX, "nic=eth0", "arp_background=false", "--group", GROUP)
     pcs("-f", cib, "resource", "defaults", "update", "resource-stickiness=1000")
