@@ -96,18 +96,16 @@ def check_group_on(node, say, marker=None):
     assert not has_vip(OTHER[node])
     assert host_sees_vip_at(node)
     assert group_members_started_on(OTHER[node]) == []
-    if cluster.standin_installed():
+    if configured("xcat-services"):
         assert xcatd_answers()
     else:
-        say("xCAT stand-in not in cluster-lab/ yet: xcatd not checked")
-    if configured("xcat-pgsql-conf"):
+        say("xcat-services not in this tree yet: xcatd not checked")
+    if configured("xcat-pgsql-conf") and configured("xcat-services"):
         assert psql_over_vip(node)
     else:
-        say("xcat-pgsql-conf not configured yet: psql over the VIP not checked")
-    if marker and configured("xcat-shared"):
+        say("xcat-pgsql-conf or xcat-services not in this tree yet: psql over the VIP not checked")
+    if marker:
         assert cluster.on(node, "cat", marker, check=False).stdout.strip() == "written before the move"
-    elif marker:
-        say("xcat-shared not configured yet: /install not checked")
 
 
 def test_cluster_is_formed_with_fencing_and_the_group_on_xcatmn1(lab):
@@ -119,8 +117,7 @@ def test_cluster_is_formed_with_fencing_and_the_group_on_xcatmn1(lab):
 
 def test_planned_failover_and_back(lab):
     marker = "/install/xcatlab-marker"
-    if configured("xcat-shared"):
-        cluster.on("xcatmn1", "sh", "-c", "echo 'written before the move' > " + marker)
+    cluster.on("xcatmn1", "sh", "-c", "echo 'written before the move' > " + marker)
     for node in ("xcatmn2", "xcatmn1"):
         seconds = cluster.failover(node)
         lab("planned failover to %s: %.1f s from pcs resource move to the group answering" % (node, seconds))
@@ -182,11 +179,10 @@ def test_killed_postgres_is_restarted_in_place(lab):
 
 
 def test_unmounted_shared_directory_is_detected(lab):
-    if not configured("xcat-shared"):
-        pytest.skip("xcat-shared is not in this configuration yet")
     node = cluster.active_node()
+    resource = cluster.shared_storage_resource()
     faults.inject("unmount-shared")
-    detected = wait_for("failure recorded", lambda: "xcat-shared" in failed_actions(), timeout=90)
+    detected = wait_for("failure recorded", lambda: resource in failed_actions(), timeout=90)
     lab("unmounted /install detected after %.1f s" % detected)
     wait_for("group recovered", lambda: cluster.group_answers(cluster.active_node() or node), timeout=120)
     pcs("resource", "cleanup", GROUP)

@@ -14,7 +14,7 @@ if [ -x "$setup_db" ]; then
     "$setup_db" "$vip" "$password" lab.xcat "$net" "$mask" eth0 20 >/dev/null
     systemctl stop postgresql
 fi
-for directory in /install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot; do
+for directory in /install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot; do  # cluster.SHARED_DIRECTORIES
     mkdir -p "$directory" "$shared$directory"
     cp -a "$directory/." "$shared$directory/"
 done

@@ -27,6 +27,7 @@ HACLUSTER_PASSWORD = "xcatlab-hacluster"
 DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
 SOURCE_DIR = os.path.dirname(image.LAB_DIR)
 SITE_FILE = os.path.join(image.LAB_DIR, "site.yaml")
+SHARED_DIRECTORIES = ("/install", "/etc/xcat", "/root/.xcat", "/var/lib/postgresql", "/tftpboot")
 GROUP_AGENTS = ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")
 FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
 WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
@@ -149,31 +150,64 @@ def generator_ready():
 def apply_generated_configuration():
     """What an admin does: put the directories on the shared storage, generate the
     configuration from the site file and run the generated pcs script on a node."""
-    on("xcatmn1", SOURCE_MOUNT + "/cluster-lab/node/seed-shared.sh", SHARED_MOUNT, VIP, DB_PASSWORD,
-       SUBNET, NETMASK, timeout=300)
+    seed_shared_storage()
     script = run([sys.executable, "-m", "xcatha_ocf.cli", "crm", "generate", "--format", "pcs", SITE_FILE],
                  timeout=120).stdout
     on("xcatmn1", "sh", "-s", stdin=script, timeout=300)
 
 
 def apply_group_configuration():
-    """Until the generator lands: the VIP alone, manual promotion policy, pushed as one CIB
-    change (so nothing starts half-configured).  arp_background=false: xcat-vip's stop does
-    not end a background arping, whose announcements the peer's conflict check then sees."""
-    say("xcatha crm generate or an agent is not in this tree yet: configuring xcat-vip by hand")
+    """Until the generator and all agents are in the tree: the group from the agents that
+    are, pushed as one CIB change, with the manual promotion policy.  Without xcat-shared,
+    ocf:heartbeat:Filesystem bind mounts keep the directories on the shared storage.
+    arp_background=false: xcat-vip's stop does not end a background arping, whose
+    announcements the peer's conflict check then takes for a conflict."""
+    from xcatha_ocf import install
+    say("the generator or an agent is not in this tree yet: configuring the group by hand")
+    seed_shared_storage()
     cib = "/var/lib/pacemaker/xcatlab-config.xml"
     pcs("cluster", "cib", cib)
-    pcs("-f", cib, "stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
-        "op", "monitor", "interval=30s")
-    pcs("-f", cib, "property", "set", "stonith-enabled=true")
-    pcs("-f", cib, "resource", "create", "xcat-vip", "ocf:xcat:xcat-vip", "ip=" + VIP,
-        "cidr_netmask=%d" % PREFIX, "nic=eth0", "arp_background=false", "--group", GROUP)
-    pcs("-f", cib, "resource", "defaults", "update", "resource-stickiness=1000")
+    edit = lambda *argv: pcs("-f", cib, *argv, timeout=120)
+    edit("stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
+         "op", "monitor", "interval=30s")
+    edit("property", "set", "stonith-enabled=true", "priority-fencing-delay=15s")
+    edit("resource", "defaults", "update", "resource-stickiness=1000", "migration-threshold=3")
+    for name, agent, params in hand_written_members(install.AGENTS):
+        edit("resource", "create", name, agent, *params, "--group", GROUP)
     # In a split, the node running the group wins the fence race.
-    pcs("-f", cib, "property", "set", "priority-fencing-delay=15s")
-    pcs("-f", cib, "resource", "meta", GROUP, "priority=10")
-    pcs("-f", cib, "constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
+    edit("resource", "meta", GROUP, "priority=10")
+    edit("constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
     pcs("cluster", "cib-push", cib, "--config")
+
+
+def hand_written_members(agents):
+    """(id, agent, params) of the group members, in order, for the agents in ``agents``."""
+    if "xcat-shared" in agents:
+        members = [("xcat-shared", "ocf:xcat:xcat-shared", ["shared_dir=" + SHARED_MOUNT])]
+    else:
+        members = [("xcatlab-bind" + path.replace("/", "-").replace(".", ""), "ocf:heartbeat:Filesystem",
+                    ["device=" + SHARED_MOUNT + path, "directory=" + path, "fstype=none", "options=bind"])
+                   for path in SHARED_DIRECTORIES]
+    members.append(("xcat-vip", "ocf:xcat:xcat-vip", ["ip=" + VIP, "cidr_netmask=%d" % PREFIX, "nic=eth0",
+                                                      "arp_background=false"]))
+    if "xcat-pgsql-conf" in agents:
+        members.append(("xcat-pgsql-conf", "ocf:xcat:xcat-pgsql-conf", [
+            "vip=" + VIP, "nic=eth0", "node_addresses=" + " ".join("%s=%s" % item for item in NODES.items()),
+            "auth_method=scram-sha-256", "client_networks=%s/%d" % (SUBNET, PREFIX)]))
+    if "xcat-services" in agents:
+        members.append(("xcat-services", "ocf:xcat:xcat-services", ["console=conserver"]))
+    return members
+
+
+def seed_shared_storage():
+    on("xcatmn1", SOURCE_MOUNT + "/cluster-lab/node/seed-shared.sh", SHARED_MOUNT, VIP, DB_PASSWORD,
+       SUBNET, NETMASK, timeout=300)
+
+
+def shared_storage_resource():
+    """The resource that puts /install on the shared storage."""
+    return "xcat-shared" if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", "xcat-shared"]) \
+        else "xcatlab-bind-install"
 
 
 # --- operations -------------------------------------------------------------------
