@@ -10,9 +10,10 @@ marker=$shared/.xcatlab-seeded
 [ -e "$marker" ] && exit 0
 setup_db=/opt/xcat/lib/xcat-standin/setup-db.sh
 if [ -x "$setup_db" ]; then
-    systemctl start postgresql
+    database=postgresql@$(ls /etc/postgresql | sort -V | tail -1)-main
+    systemctl start "$database"
     "$setup_db" "$vip" "$password" lab.xcat "$net" "$mask" eth0 20 >/dev/null
-    systemctl stop postgresql
+    systemctl stop "$database"
 fi
 for directory in /install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot; do  # cluster.SHARED_DIRECTORIES
     mkdir -p "$directory" "$shared$directory"
