@@ -13,6 +13,12 @@ if [ -x "$src/cluster-lab/xcat-standin/install.sh" ]; then
     "$src/cluster-lab/xcat-standin/install.sh" / >/dev/null
 fi
 
+# postgresql-common's postinst creates no cluster inside debootstrap: create it as the
+# package would (the data directory then moves to the shared storage on the first node).
+if ! ls -d /etc/postgresql/*/main >/dev/null 2>&1; then
+    pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -1)" main >/dev/null
+fi
+
 # isc-dhcp-server refuses to start without a subnet of its interface (xCAT's makedhcp -n
 # writes the real one).
 [ -s /etc/dhcp/dhcpd.conf.lab ] || {
