@@ -46,6 +46,12 @@ def lab(request):
         cluster.down()
 
 
+@pytest.fixture(autouse=True)
+def settled(lab):
+    """Each test starts on a cluster with no actions pending."""
+    cluster.settle()
+
+
 def pcs(*argv, **kwargs):
     return cluster.pcs(*argv, timeout=120, **kwargs)
 

@@ -212,6 +212,14 @@ def shared_storage_resource():
 
 # --- operations -------------------------------------------------------------------
 
+def settle(timeout=300):
+    """Wait until the cluster has no actions pending (crm_resource --wait)."""
+    for node in NODES:
+        if container_state(node) == "running":
+            on(node, "crm_resource", "--wait", "--timeout=%ds" % timeout, timeout=timeout + 30)
+            return
+
+
 def active_node():
     """The node the group's VIP runs on, or None."""
     result = pcs("status", "resources", GROUP, check=False, timeout=30)
