@@ -156,6 +156,26 @@ def test_unplanned_failover_under_the_manual_policy_waits_for_the_admin(lab):
     cluster.failover(victim)
 
 
+def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
+    victim, survivor = "xcatmn1", "xcatmn2"
+    assert cluster.active_node() == victim
+    cluster.set_policy("automatic")
+    try:
+        assert cluster.active_node() == victim
+        killed = time.monotonic()
+        subprocess.check_call(["docker", "kill", victim], stdout=subprocess.DEVNULL)
+        moved = wait_for("group answering on %s" % survivor, lambda: cluster.group_answers(survivor),
+                         timeout=240, interval=1)
+        lab("automatic policy: %s killed, group answering on %s after %.1f s" % (victim, survivor, moved))
+        check_group_on(survivor, lab)
+        wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
+        cluster.settle()
+        assert cluster.active_node() == survivor, "the group moved back by itself"
+    finally:
+        cluster.set_policy("manual")
+    cluster.failover(victim)
+
+
 def fencings_of(executor, target):
     """How many successful fencing actions against ``target`` ``executor``'s fencer knows."""
     out = cluster.on(executor, "stonith_admin", "--history", target, check=False, timeout=30).stdout

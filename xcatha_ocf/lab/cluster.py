@@ -282,6 +282,21 @@ def status(out=sys.stdout):
     out.flush()
 
 
+def set_policy(policy):
+    """manual: the group avoids every node by a score of -1 (it never starts or fails over
+    by itself); automatic: those constraints removed, ordinary failover after fencing."""
+    import xml.etree.ElementTree as ElementTree
+    constraints = ElementTree.fromstring(pcs("cluster", "cib", "scope=constraints").stdout)
+    avoiding = [c.get("id") for c in constraints.iter("rsc_location")
+                if c.get("rsc") == GROUP and c.get("score") == "-1"]
+    if policy == "automatic":
+        for constraint in avoiding:
+            pcs("constraint", "remove", constraint)
+    elif not avoiding:
+        pcs("constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
+    say("%s policy: %s" % (GROUP, policy))
+
+
 # --- down -------------------------------------------------------------------------
 
 def down():

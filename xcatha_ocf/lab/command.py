@@ -16,6 +16,8 @@ def add_arguments(parser):
     failover.add_argument("node", choices=sorted(cluster.NODES))
     fault = actions.add_parser("fault", help="inject a fault on the active node")
     fault.add_argument("name", choices=sorted(faults.FAULTS))
+    policy = actions.add_parser("policy", help="manual promotion (the default) or automatic failover")
+    policy.add_argument("policy", choices=("manual", "automatic"))
     actions.add_parser("demo", help="up, status, failover to xcatmn2, status")
 
 
@@ -31,6 +33,8 @@ def run(args):
             cluster.failover(args.node)
         elif args.action == "fault":
             faults.inject(args.name)
+        elif args.action == "policy":
+            cluster.set_policy(args.policy)
         elif args.action == "demo":
             cluster.up()
             cluster.status()
