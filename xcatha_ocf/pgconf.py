@@ -1,0 +1,260 @@
+"""Reading and editing PostgreSQL's postgresql.conf and pg_hba.conf as text.
+
+Everything here works on strings, so the agent's edits can be proven on any
+file: the managed block is the only thing added or removed, the admin's lines
+stay byte for byte (CRLF, missing final newline and odd bytes included), and
+removing the block gives back exactly the text it was added to.
+
+Lines are split on "\\n" only, as PostgreSQL's own lexer does; a "\\r" before it
+belongs to the line and the file's line ending style is reused for our lines.
+"""
+
+BEGIN = "# BEGIN xcatha-ocf managed block: do not edit"
+END = "# END xcatha-ocf managed block"
+DEFAULT_LISTEN = "localhost"
+WILDCARDS = ("*", "0.0.0.0")
+NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+NAME_CHARACTERS = NAME_START | frozenset("0123456789$.")
+SPACE = " \t\r\f\v"
+INCLUDES = ("include", "include_if_exists", "include_dir")
+
+
+class ConfigError(Exception):
+    """The file cannot be edited safely; the message says why, for the admin."""
+
+
+def split_lines(text):
+    """The lines of ``text``, each with its "\\n" kept; joining them gives ``text``."""
+    lines = text.split("\n")
+    ends = [line + "\n" for line in lines[:-1]]
+    return ends + ([lines[-1]] if lines[-1] else [])
+
+
+def bare(line):
+    return line.rstrip("\n").rstrip("\r")
+
+
+def newline_of(text):
+    """The file's line ending: CRLF when its first line ends that way."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+# -- the managed block ---------------------------------------------------------------------
+
+
+def find_block(text, path="file"):
+    """(first, last) line indexes of the managed block, or None when absent."""
+    lines = split_lines(text)
+    begins = [i for i, line in enumerate(lines) if bare(line) == BEGIN]
+    ends = [i for i, line in enumerate(lines) if bare(line) == END]
+    if not begins and not ends:
+        return None
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        raise ConfigError("%s has a damaged xcatha-ocf managed block (%d BEGIN and %d END "
+                          "markers): repair or remove it by hand" % (path, len(begins), len(ends)))
+    return begins[0], ends[0]
+
+
+def block_lines(text, path="file"):
+    """The lines inside the managed block (markers excluded, line endings
+    stripped), or None when the file has no block."""
+    span = find_block(text, path)
+    if span is None:
+        return None
+    return [bare(line) for line in split_lines(text)[span[0] + 1:span[1]]]
+
+
+def remove_block(text, path="file"):
+    """``text`` without the managed block: the exact inverse of the inserts below."""
+    span = find_block(text, path)
+    if span is None:
+        return text
+    lines = split_lines(text)
+    first, last = span
+    if not lines[last].endswith("\n") and first > 0:
+        # The block was appended to a file without a final newline: it added one,
+        # in the block's own style, to the line before it; take that back.
+        added = "\r\n" if lines[first].endswith("\r\n") else "\n"
+        lines[first - 1] = lines[first - 1][:-len(added)]
+    return "".join(lines[:first] + lines[last + 1:])
+
+
+def render_block(body, newline):
+    return "".join(line + newline for line in [BEGIN] + list(body) + [END])
+
+
+def insert_block(text, body, index=None):
+    """``text`` (which has no block) with a block holding ``body`` inserted
+    before line ``index``, or appended when ``index`` is None."""
+    newline = newline_of(text)
+    block = render_block(body, newline)
+    if index is not None:
+        lines = split_lines(text)
+        return "".join(lines[:index]) + block + "".join(lines[index:])
+    if text == "" or text.endswith("\n"):
+        return text + block
+    return text + newline + block[:-len(newline)]
+
+
+# -- postgresql.conf -----------------------------------------------------------------------
+
+
+def parse_setting(line):
+    """(name, value) of a ``name [=] value [# comment]`` line, name lowercased.
+
+    None for blank and comment lines; ("name", None) when the line names a
+    setting but its value cannot be read the way PostgreSQL reads it."""
+    rest = bare(line).lstrip(SPACE)
+    if not rest or rest[0] == "#" or rest[0] not in NAME_START:
+        return None
+    end = 1
+    while end < len(rest) and rest[end] in NAME_CHARACTERS:
+        end += 1
+    name, rest = rest[:end].lower(), rest[end:].lstrip(SPACE)
+    if rest.startswith("="):
+        rest = rest[1:].lstrip(SPACE)
+    try:
+        value, rest = read_value(rest)
+    except ValueError:
+        return name, None
+    rest = rest.lstrip(SPACE)
+    if rest and rest[0] != "#":
+        return name, None
+    return name, value
+
+
+ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def read_value(text):
+    """(value, rest) of a quoted or unquoted value at the start of ``text``."""
+    if not text.startswith("'"):
+        end = 0
+        while end < len(text) and text[end] not in SPACE + "#'":
+            end += 1
+        if end == 0:
+            raise ValueError("no value")
+        return text[:end], text[end:]
+    chars, i = [], 1
+    while i < len(text):
+        char = text[i]
+        if char == "'" and text[i + 1:i + 2] == "'":
+            chars.append("'")
+            i += 2
+        elif char == "'":
+            return "".join(chars), text[i + 1:]
+        elif char == "\\" and i + 1 < len(text):
+            chars.append(ESCAPES.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            chars.append(char)
+            i += 1
+    raise ValueError("unterminated quoted value")
+
+
+def settings(text):
+    """(line number, name, value) for each setting line outside the managed block."""
+    span = find_block(text)
+    found = []
+    for number, line in enumerate(split_lines(text), 1):
+        if span and span[0] < number <= span[1] + 1:
+            continue
+        parsed = parse_setting(line)
+        if parsed is not None:
+            found.append((number, parsed[0], parsed[1]))
+    return found
+
+
+def last_value(text, name, path="file"):
+    """The value of the last ``name`` line outside the block (the one
+    PostgreSQL uses), or None when the file does not set it."""
+    values = [(number, value) for number, found, value in settings(text) if found == name]
+    if not values:
+        return None
+    number, value = values[-1]
+    if value is None:
+        raise ConfigError("%s line %d: cannot read the value of %s" % (path, number, name))
+    return value
+
+
+def includes(text):
+    """(line number, directive, target) for each include directive outside the block."""
+    return [(number, name, value) for number, name, value in settings(text) if name in INCLUDES]
+
+
+def admin_listen_addresses(text, path="file"):
+    """The listen_addresses the admin wrote (outside the block), or None.
+
+    Refuses what has no single clear meaning to merge with: several lines or
+    a value that cannot be parsed."""
+    lines = [(number, value) for number, name, value in settings(text)
+             if name == "listen_addresses"]
+    if len(lines) > 1:
+        raise ConfigError("%s sets listen_addresses on lines %s: keep one so that it is clear "
+                          "which addresses to add ours to"
+                          % (path, ", ".join(str(number) for number, _ in lines)))
+    if not lines:
+        return None
+    number, value = lines[0]
+    if value is None:
+        raise ConfigError("%s line %d: cannot read the value of listen_addresses (quoting?)"
+                          % (path, number))
+    return value
+
+
+def split_list(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def merge_listen(value, addresses):
+    """The admin's listen_addresses (None: PostgreSQL's default, localhost) with
+    ``addresses`` added; a wildcard already covers every address."""
+    items = split_list(DEFAULT_LISTEN if value is None else value)
+    if any(item in WILDCARDS for item in items):
+        return ",".join(items)
+    return ",".join(items + [address for address in addresses if address not in items])
+
+
+def quote(value):
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def conf_block(listen):
+    return [
+        "# Written by the Pacemaker resource ocf:xcat:xcat-pgsql-conf on start, removed on stop.",
+        "# It comes last because the last setting wins: it keeps the listen_addresses above",
+        "# (or PostgreSQL's default, localhost) and adds the virtual IP and this node's address.",
+        "listen_addresses = %s" % quote(listen),
+    ]
+
+
+def with_conf_block(text, listen, path="file"):
+    """postgresql.conf ``text`` with the managed block (re)written at its end."""
+    return insert_block(remove_block(text, path), conf_block(listen))
+
+
+# -- pg_hba.conf ---------------------------------------------------------------------------
+
+
+def hba_block(rules):
+    """``rules`` are (database, user, address, method) tuples."""
+    return [
+        "# Written by the Pacemaker resource ocf:xcat:xcat-pgsql-conf on start, removed on stop.",
+        "# It comes before the rules below because PostgreSQL uses the first line that matches.",
+    ] + ["host    %s    %s    %s    %s" % rule for rule in rules]
+
+
+def first_rule(text):
+    """Index of the first line that is not blank or a comment, or None."""
+    for index, line in enumerate(split_lines(text)):
+        content = bare(line).strip(SPACE)
+        if content and not content.startswith("#"):
+            return index
+    return None
+
+
+def with_hba_block(text, rules, path="file"):
+    """pg_hba.conf ``text`` with the managed block (re)written before the first rule."""
+    original = remove_block(text, path)
+    return insert_block(original, hba_block(rules), first_rule(original))
