@@ -1,6 +1,9 @@
 """xcatha_ocf.pgconf: parsing postgresql.conf lines and the managed block edits,
 with property-based tests on generated configuration files."""
 
+import os
+import subprocess
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -197,8 +200,60 @@ def test_changing_the_rules_replaces_the_block_in_place(original):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)),
+@given(st.text(st.characters(blacklist_characters="\n\r\0", blacklist_categories=("Cs",)),
                max_size=20))
 def test_quoted_values_read_back(value):
     assert pgconf.parse_setting("listen_addresses = %s\n" % pgconf.quote(value)) == \
         ("listen_addresses", value)
+
+
+# -- the parser against PostgreSQL's own: postgres -C listen_addresses ---------------------
+
+POSTGRES = "/usr/lib/postgresql/15/bin/postgres"
+VALUE_CHARACTERS = "ab ,'\\#*.:/0x17-eE\t"
+
+
+@pytest.fixture(scope="module")
+def scratch():
+    import shutil
+    import tempfile
+    directory = tempfile.mkdtemp(prefix="xcpgsql-guc-")
+    os.chmod(directory, 0o755)
+    yield directory
+    shutil.rmtree(directory)
+
+
+def postgres_reads(directory, line):
+    """What PostgreSQL makes of ``line``: its listen_addresses, or None on a syntax error."""
+    path = os.path.join(directory, "postgresql.conf")
+    with open(path, "w") as handle:
+        handle.write(line + "\n")
+    os.chmod(path, 0o644)
+    result = subprocess.run(["runuser", "-u", "postgres", "--", POSTGRES, "--config-file=" + path,
+                             "-D", directory, "-C", "listen_addresses"],
+                            capture_output=True, text=True)
+    return result.stdout[:-1] if result.returncode == 0 else None
+
+
+LINES = st.builds(
+    lambda space, name, equals, value, tail: space + name + equals + value + tail,
+    st.sampled_from(["", " ", "\t "]),
+    st.sampled_from(["listen_addresses", "LISTEN_addresses", "listen_addresses2"]),
+    st.sampled_from(["", " ", "=", " = ", "\t=", "=="]),
+    st.one_of(st.text(VALUE_CHARACTERS, max_size=12),
+              st.text(VALUE_CHARACTERS, max_size=12).map(lambda v: "'" + v + "'"),
+              st.sampled_from(["localhost", "'*'", "1.5e3", "0x1Fab", "128MB", "-1", ".", "/a:b"])),
+    st.sampled_from(["", "  # comment", " junk", "\r", "#", " 'x'"]))
+
+
+@pytest.mark.skipif(not os.path.exists(POSTGRES) or os.geteuid() != 0,
+                    reason="needs root and Debian's postgresql-15")
+@settings(max_examples=150, deadline=None)
+@given(line=LINES)
+def test_parser_agrees_with_postgresql(scratch, line):
+    theirs = postgres_reads(scratch, line)
+    ours = pgconf.parse_setting(line)
+    if ours is not None and ours[0] == "listen_addresses":
+        assert ours[1] == theirs
+    else:
+        assert theirs in (None, "localhost")

@@ -13,9 +13,10 @@ BEGIN = "# BEGIN xcatha-ocf managed block: do not edit"
 END = "# END xcatha-ocf managed block"
 DEFAULT_LISTEN = "localhost"
 WILDCARDS = ("*", "0.0.0.0")
-NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-NAME_CHARACTERS = NAME_START | frozenset("0123456789$.")
-SPACE = " \t\r\f\v"
+ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+DIGITS = frozenset("0123456789")
+HEX_DIGITS = DIGITS | frozenset("abcdefABCDEF")
+SPACE = " \t\r"  # what PostgreSQL's configuration lexer (guc-file.l) skips
 INCLUDES = ("include", "include_if_exists", "include_dir")
 
 
@@ -106,10 +107,10 @@ def parse_setting(line):
     None for blank and comment lines; ("name", None) when the line names a
     setting but its value cannot be read the way PostgreSQL reads it."""
     rest = bare(line).lstrip(SPACE)
-    if not rest or rest[0] == "#" or rest[0] not in NAME_START:
+    if not rest or rest[0] == "#" or not is_letter(rest[0]):
         return None
     end = 1
-    while end < len(rest) and rest[end] in NAME_CHARACTERS:
+    while end < len(rest) and (is_letter(rest[end]) or rest[end] in DIGITS or rest[end] == "."):
         end += 1
     name, rest = rest[:end].lower(), rest[end:].lstrip(SPACE)
     if rest.startswith("="):
@@ -125,6 +126,7 @@ def parse_setting(line):
 
 
 ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+OCTAL_DIGITS = frozenset("01234567")
 
 
 def read_value(text):
@@ -133,8 +135,8 @@ def read_value(text):
         end = 0
         while end < len(text) and text[end] not in SPACE + "#'":
             end += 1
-        if end == 0:
-            raise ValueError("no value")
+        if not is_unquoted_value(text[:end]):
+            raise ValueError("not a value PostgreSQL reads without quotes")
         return text[:end], text[end:]
     chars, i = [], 1
     while i < len(text):
@@ -143,7 +145,13 @@ def read_value(text):
             chars.append("'")
             i += 2
         elif char == "'":
-            return "".join(chars), text[i + 1:]
+            return "".join(chars).split("\0", 1)[0], text[i + 1:]  # C strings end at NUL
+        elif char == "\\" and text[i + 1:i + 2] in OCTAL_DIGITS:
+            end = i + 2
+            while end < i + 4 and text[end:end + 1] in OCTAL_DIGITS:
+                end += 1
+            chars.append(chr(int(text[i + 1:end], 8) & 0xFF))
+            i = end
         elif char == "\\" and i + 1 < len(text):
             chars.append(ESCAPES.get(text[i + 1], text[i + 1]))
             i += 2
@@ -151,6 +159,45 @@ def read_value(text):
             chars.append(char)
             i += 1
     raise ValueError("unterminated quoted value")
+
+
+def is_letter(char):
+    """guc-file.l's LETTER: ASCII letters, underscore and any non-ASCII byte."""
+    return char in ASCII_LETTERS or char == "_" or char >= "\x80"
+
+
+def is_unquoted_value(word):
+    """Whether ``word`` is one token PostgreSQL accepts unquoted: an
+    UNQUOTED_STRING (localhost, md5, /path), an INTEGER (8, 0x1F, 128MB) or a
+    REAL (1.5, .5e3), as defined in guc-file.l."""
+    if word and is_letter(word[0]):
+        return all(is_letter(c) or c in DIGITS or c in "-._:/" for c in word[1:])
+    body = word[1:] if word[:1] in ("-", "+") else word
+    return is_integer(body) or is_real(body)
+
+
+def is_integer(body):
+    """(DIGIT+ | 0x HEXDIGIT+) followed by unit letters (128MB, 0x1F)."""
+    return run_then_letters(body, DIGITS) or (
+        body[:2] == "0x" and run_then_letters(body[2:], HEX_DIGITS))
+
+
+def run_then_letters(text, allowed):
+    count = 0
+    while count < len(text) and text[count] in allowed:
+        count += 1
+    return count > 0 and all(c in ASCII_LETTERS for c in text[count:])
+
+
+def is_real(body):
+    mantissa, e, exponent = body.replace("E", "e").partition("e")
+    whole, dot, fraction = mantissa.partition(".")
+    if not dot or not set(whole + fraction) <= DIGITS:
+        return False
+    if not e:
+        return True
+    exponent = exponent[1:] if exponent[:1] in ("-", "+") else exponent
+    return bool(exponent) and set(exponent) <= DIGITS
 
 
 def settings(text):
