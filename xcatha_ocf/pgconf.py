@@ -110,9 +110,11 @@ def parse_setting(line):
     if not rest or rest[0] == "#" or not is_letter(rest[0]):
         return None
     end = 1
-    while end < len(rest) and (is_letter(rest[end]) or rest[end] in DIGITS or rest[end] == "."):
+    while end < len(rest) and (is_word_character(rest[end]) or rest[end] in "-.:/"):
         end += 1
     name, rest = rest[:end].lower(), rest[end:].lstrip(SPACE)
+    if not is_setting_name(name):
+        return name, None  # the lexer reads it as a string, not as a name
     if rest.startswith("="):
         rest = rest[1:].lstrip(SPACE)
     try:
@@ -166,12 +168,23 @@ def is_letter(char):
     return char in ASCII_LETTERS or char == "_" or char >= "\x80"
 
 
+def is_word_character(char):
+    return is_letter(char) or char in DIGITS
+
+
+def is_setting_name(word):
+    """An ID or a QUALIFIED_ID (plpgsql.check) of guc-file.l."""
+    parts = word.split(".")
+    return len(parts) <= 2 and all(
+        part and is_letter(part[0]) and all(is_word_character(c) for c in part) for part in parts)
+
+
 def is_unquoted_value(word):
     """Whether ``word`` is one token PostgreSQL accepts unquoted: an
     UNQUOTED_STRING (localhost, md5, /path), an INTEGER (8, 0x1F, 128MB) or a
     REAL (1.5, .5e3), as defined in guc-file.l."""
     if word and is_letter(word[0]):
-        return all(is_letter(c) or c in DIGITS or c in "-._:/" for c in word[1:])
+        return all(is_word_character(c) or c in "-.:/" for c in word[1:])
     body = word[1:] if word[:1] in ("-", "+") else word
     return is_integer(body) or is_real(body)
 
