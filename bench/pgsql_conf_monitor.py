@@ -58,14 +58,24 @@ def sample(label, actions, env, runs, expected, measured=0):
     return statistics.median(cpu)
 
 
+def copy_debian_files(directory):
+    """Debian's files, without the lines that point at the host's own cluster
+    (data_directory, hba_file, include_dir): the copies must not edit it."""
+    shutil.copy(os.path.join(DEBIAN, "pg_hba.conf"), directory)
+    with open(os.path.join(DEBIAN, "postgresql.conf"), "rb") as handle:
+        lines = handle.read().splitlines(True)
+    with open(os.path.join(directory, "postgresql.conf"), "wb") as handle:
+        handle.writelines(line for line in lines if not line.startswith(
+            (b"data_directory", b"hba_file", b"include_dir")))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="xcpgsql-bench-")
     try:
-        for name in ("postgresql.conf", "pg_hba.conf"):
-            shutil.copy(os.path.join(DEBIAN, name), directory)
+        copy_debian_files(directory)
         with open(os.path.join(directory, "PG_VERSION"), "w") as handle:
             handle.write("15\n")
         conf = os.path.join(directory, "postgresql.conf")

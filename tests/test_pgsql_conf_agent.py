@@ -5,6 +5,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -353,3 +354,23 @@ def test_ocf_tester_passes(config):
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
+
+
+def test_unreadable_file_gives_err_perm(tmp_path):
+    """Run as postgres (root reads everything) with a pg_hba.conf only root may read."""
+    directory = tempfile.mkdtemp(prefix="xcpgsql-perm-")
+    try:
+        os.chmod(directory, 0o755)
+        open(os.path.join(directory, "postgresql.conf"), "w").write("port = 5432\n")
+        hba = os.path.join(directory, "pg_hba.conf")
+        open(hba, "w").write("local all all peer\n")
+        os.chmod(hba, 0o600)
+        env = ["OCF_RESKEY_%s=%s" % item for item in params(directory, nic="lo",
+                                                             node_addresses="").items()]
+        result = subprocess.run(["runuser", "-u", "postgres", "--", "env", "-i"] + env
+                                + [agent_path(AGENT), "start"], capture_output=True, text=True)
+        assert result.returncode == 4
+        assert exit_reason(result) == "cannot read %s: Permission denied" % hba
+        assert open(hba).read() == "local all all peer\n"
+    finally:
+        shutil.rmtree(directory)
