@@ -182,12 +182,12 @@ def listening_addresses(port, table="/proc/net/tcp"):
     return found
 
 
-def systemd_unit(pid):
+def systemd_unit(pid, proc="/proc", systemd_dir="/run/systemd/system"):
     """The systemd service running ``pid``, or None when systemd does not manage it."""
-    if not os.path.isdir("/run/systemd/system"):
+    if not os.path.isdir(systemd_dir):
         return None
     try:
-        with open("/proc/%d/cgroup" % pid) as handle:
+        with open("%s/%d/cgroup" % (proc, pid)) as handle:
             paths = [line.split(":", 2)[-1].strip() for line in handle]
     except (IOError, OSError):
         return None
@@ -244,7 +244,7 @@ class PgsqlConf(ResourceAgent):
         "it SIGHUP so pg_hba.conf takes effect at once. listen_addresses only takes effect "
         "on a restart: with restart_postgresql=true the agent restarts the server (systemctl "
         "restart of its unit under systemd, else pg_ctl restart -m fast as the data "
-        "directory's owner); otherwise it logs a warning that a restart is needed. In "
+        "directory's owner, logging to DATA_DIR/xcatha-restart.log); otherwise it logs a warning that a restart is needed. In "
         "xcat-group the resource starts before PostgreSQL, so normally no restart is needed. "
         "Monitor returns 0 when both blocks are what start would write for this node, 7 when "
         "neither is there, 1 otherwise.")
