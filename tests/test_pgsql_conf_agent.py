@@ -152,7 +152,9 @@ def test_crlf_and_no_final_newline(config):
     before = snapshot(config)
     assert run("start", config).returncode == 0
     hba = (config / "pg_hba.conf").read_bytes()
-    assert hba.startswith(b"# mine\r\n" + pgconf.BEGIN.encode() + b"\r\n")
+    assert hba.startswith(pgconf.BEGIN.encode() + b"\r\n")
+    assert hba.endswith(pgconf.END.encode() + b"\r\n# mine\r\nlocal all all peer\r\n"
+                        b"host all all ::1/128 md5")
     assert b"\n" not in hba.replace(b"\r\n", b"")
     assert (config / "postgresql.conf").read_bytes().startswith(
         b"listen_addresses = 'localhost'\r\nport = 5433\r\n" + pgconf.BEGIN.encode())

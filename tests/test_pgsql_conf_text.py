@@ -60,15 +60,20 @@ def test_conf_block_goes_last_and_admins_line_stays():
     assert pgconf.admin_listen_addresses(new) == "localhost"
 
 
-def test_hba_block_goes_before_the_first_rule():
-    text = "# header\n\n# TYPE DATABASE USER ADDRESS METHOD\nlocal all all peer\nhost all all 0.0.0.0/0 reject\n"
-    new = pgconf.with_hba_block(text, RULES)
-    lines = new.split("\n")
-    assert lines[3] == pgconf.BEGIN
-    assert lines[6:9] == ["host    all    all    192.0.2.100/32    scram-sha-256",
-                          "host    all    all    192.0.2.10/32    scram-sha-256",
-                          pgconf.END]
-    assert lines[9] == "local all all peer"
+def test_hba_block_goes_before_the_first_rule_and_its_comment():
+    text = ("# header\n\n# TYPE DATABASE USER ADDRESS METHOD\nlocal all all peer\n"
+            "host all all 0.0.0.0/0 reject\n")
+    lines = pgconf.with_hba_block(text, RULES).split("\n")
+    assert lines[:3] == ["# header", "", pgconf.BEGIN]
+    assert lines[5:10] == ["host    all    all    192.0.2.100/32    scram-sha-256",
+                           "host    all    all    192.0.2.10/32    scram-sha-256",
+                           pgconf.END, "# TYPE DATABASE USER ADDRESS METHOD",
+                           "local all all peer"]
+
+
+def test_hba_without_rules_gets_the_block_at_the_end():
+    text = "# nothing yet\n\n"
+    assert pgconf.with_hba_block(text, RULES).startswith(text + pgconf.BEGIN)
 
 
 def test_crlf_files_get_crlf_blocks():
@@ -185,8 +190,8 @@ def test_hba_edit_properties(original):
     assert pgconf.remove_block(once) == original
     first, last = pgconf.find_block(once)
     lines = pgconf.split_lines(once)
-    assert all(not line.strip(pgconf.SPACE + "\n") or line.lstrip(pgconf.SPACE).startswith("#")
-               for line in lines[:first]), "an admin rule comes before the block"
+    assert "rule" not in [pgconf.kind(line) for line in lines[:first]], \
+        "an admin rule comes before the block"
     assert pgconf.block_lines(once)[-2:] == ["host    %s    %s    %s    %s" % rule for rule in RULES]
 
 

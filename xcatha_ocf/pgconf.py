@@ -305,16 +305,24 @@ def hba_block(rules):
     ] + ["host    %s    %s    %s    %s" % rule for rule in rules]
 
 
-def first_rule(text):
-    """Index of the first line that is not blank or a comment, or None."""
-    for index, line in enumerate(split_lines(text)):
-        content = bare(line).strip(SPACE)
-        if content and not content.startswith("#"):
-            return index
-    return None
+def kind(line):
+    content = bare(line).strip(SPACE)
+    return "blank" if not content else "comment" if content.startswith("#") else "rule"
+
+
+def before_first_rule(text):
+    """Where the block goes in pg_hba.conf: before the first rule and the comment
+    lines right above it (which describe it), or None when there is no rule."""
+    kinds = [kind(line) for line in split_lines(text)]
+    if "rule" not in kinds:
+        return None
+    index = kinds.index("rule")
+    while index > 0 and kinds[index - 1] == "comment":
+        index -= 1
+    return index
 
 
 def with_hba_block(text, rules, path="file"):
     """pg_hba.conf ``text`` with the managed block (re)written before the first rule."""
     original = remove_block(text, path)
-    return insert_block(original, hba_block(rules), first_rule(original))
+    return insert_block(original, hba_block(rules), before_first_rule(original))
