@@ -8,10 +8,13 @@ import subprocess
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from agentrun import agent_path, exit_reason, run_agent
 from xcatha_ocf import install, pgconf
 from xcatha_ocf.agents import pgsql_conf
+from test_pgsql_conf_text import CONF_LINES, HBA_LINES, assert_only_the_block_was_added
+from test_pgsql_conf_text import files as text_files
 
 AGENT = "xcat-pgsql-conf"
 VIP, STATIC = "192.0.2.100", "192.0.2.10"
@@ -374,5 +377,36 @@ def test_unreadable_file_gives_err_perm(tmp_path):
         assert result.returncode == 4
         assert exit_reason(result) == "cannot read %s: Permission denied" % hba
         assert open(hba).read() == "local all all peer\n"
+    finally:
+        shutil.rmtree(directory)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conf=text_files(CONF_LINES), hba=text_files(HBA_LINES))
+def test_agent_properties_on_generated_files(conf, hba):
+    """The real agent on generated files: start twice is start once, only the block
+    is added, stop gives the original bytes back; or a refusal that touches nothing."""
+    directory = tempfile.mkdtemp(prefix="xcpgsql-prop-")
+    try:
+        conf_path, hba_path = (os.path.join(directory, name)
+                               for name in ("postgresql.conf", "pg_hba.conf"))
+        original = {conf_path: conf.encode("utf-8", "surrogateescape"),
+                    hba_path: hba.encode("utf-8", "surrogateescape")}
+        for path, data in original.items():
+            open(path, "wb").write(data)
+        first = run("start", directory)
+        if first.returncode != 0:
+            assert first.returncode == 6 and "listen_addresses" in exit_reason(first)
+            assert all(open(path, "rb").read() == data for path, data in original.items())
+            return
+        once = {path: open(path, "rb").read() for path in original}
+        for path, data in once.items():
+            assert_only_the_block_was_added(original[path].decode("utf-8", "surrogateescape"),
+                                            data.decode("utf-8", "surrogateescape"))
+        assert run("start", directory).returncode == 0
+        assert {path: open(path, "rb").read() for path in original} == once
+        assert run("monitor", directory).returncode == 0
+        assert run("stop", directory).returncode == 0
+        assert {path: open(path, "rb").read() for path in original} == original
     finally:
         shutil.rmtree(directory)
