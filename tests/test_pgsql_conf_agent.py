@@ -410,3 +410,20 @@ def test_agent_properties_on_generated_files(conf, hba):
         assert {path: open(path, "rb").read() for path in original} == original
     finally:
         shutil.rmtree(directory)
+
+
+def test_python36_compatible_and_light_at_import():
+    """RHEL 8 and SLES 15 run agents under Python 3.6; the monitor path imports
+    neither re nor subprocess nor ipaddress."""
+    import sys
+    vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
+    paths = [os.path.join(os.path.dirname(pgsql_conf.__file__), "..", name)
+             for name in ("pgconf.py", "agents/pgsql_conf.py")]
+    result = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + paths,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    code = ("import sys; sys.path.insert(0, %r); import xcatha_ocf.agents.pgsql_conf; "
+            "print(' '.join(sys.modules))" % os.path.dirname(os.path.dirname(agent_path(AGENT))))
+    loaded = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert not {"re", "subprocess", "ipaddress", "shutil", "signal"} & set(loaded)
