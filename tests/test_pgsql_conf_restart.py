@@ -3,6 +3,7 @@ recording runner (this host has no systemd to restart a unit with)."""
 
 import io
 import os
+import subprocess
 
 import pytest
 
@@ -76,3 +77,19 @@ def test_listening_addresses_reads_the_kernel_table(tmp_path):
         "   2: 0200000A:15B8 0300000A:D431 01 00000000:00000000 00:00000000 00000000   101\n"
         "   3: 0200000A:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   101\n")
     assert pgsql_conf.listening_addresses(5560, str(table)) == {"10.0.0.100", "127.0.0.1"}
+
+
+def test_stale_postmaster_pid_is_not_a_running_server(tmp_path):
+    """After a crash the PID in postmaster.pid may belong to another process, even
+    another postgres: only a process working in this data directory counts."""
+    sleeper = subprocess.Popen(["sleep", "30"], cwd=str(tmp_path))
+    try:
+        (tmp_path / "postmaster.pid").write_text("%d\n%s\n0\n5544\n" % (sleeper.pid, tmp_path))
+        assert pgsql_conf.postmaster(str(tmp_path)) == (None, None)
+        (tmp_path / "postmaster.pid").write_text("%d\n" % os.getpid())
+        assert pgsql_conf.postmaster(str(tmp_path)) == (None, None)
+        (tmp_path / "postmaster.pid").write_text("not a pid\n")
+        assert pgsql_conf.postmaster(str(tmp_path)) == (None, None)
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -156,10 +156,12 @@ def postmaster(data_dir):
         pid = int(lines[0])
         with open("/proc/%d/comm" % pid) as handle:
             command = handle.read().strip()
+        directory = os.readlink("/proc/%d/cwd" % pid)
     except (IOError, OSError, ValueError):
         return None, None
-    if command not in ("postgres", "postmaster"):
-        return None, None  # a stale file whose PID now belongs to another program
+    if command not in ("postgres", "postmaster") or \
+            directory != os.path.realpath(data_dir):
+        return None, None  # a stale file (after a crash) whose PID is now another process
     port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else 5432
     return pid, port
 
