@@ -11,7 +11,8 @@ import pytest
 
 from agentrun import REPO, run_agent
 from system_agents import install_system_wide
-from xcatha_ocf import cli, docs, install
+from xcatha_ocf import cli, docs, install, metadata
+from xcatha_ocf.ocf import Action, Parameter, ResourceAgent
 
 DOCS = os.path.join(REPO, "docs")
 AGENTS = sorted(install.AGENTS)
@@ -74,9 +75,10 @@ def test_markdown_lists_every_parameter_and_action(agent):
     text = read(os.path.join(DOCS, docs.markdown_page(agent)))
     agent_info = described(agent)
     for p in agent_info["parameters"]:
-        default = docs.markdown_code(p["default"]) if p["default"] is not None else "none"
+        default = (docs.markdown_text(docs.markdown_code(p["default"]))
+                   if p["default"] is not None else "none")
         row = "| [`%s`](#%s) | %s | %s | %s | %s |" % (
-            p["name"], p["name"], p["type"], default, "yes" if p["required"] else "no",
+            p["name"], p["name"].lower(), p["type"], default, "yes" if p["required"] else "no",
             "yes" if p["unique"] else "no")
         assert row in text
         assert "\n### %s\n\n%s\n" % (p["name"], p["longdesc"]) in text
@@ -144,7 +146,7 @@ def configured_operations(cib, agent):
 def expected_operations(agent):
     return {a["name"]: ((a["interval"] or "0s").rstrip("s"), a["timeout"])
             for a in described(agent)["actions"]
-            if a["name"] in ("start", "stop") or (a["interval"] or "0") != "0"}
+            if a["name"] in ("start", "stop") or docs.recurring(a)}
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -165,3 +167,38 @@ def test_crm_example_creates_the_resource(agent, empty_cib):
     result = run(command, env=env)
     assert result.returncode == 0 and "ERROR" not in result.stderr, result.stderr
     assert configured_operations(cib, agent) == expected_operations(agent)
+
+
+class Awkward(ResourceAgent):
+    """An agent whose texts trip Markdown and troff: the templates must not care."""
+    NAME = "xcat-awkward"
+    SHORTDESC = "Pipes | backslashes \\ and -dashes"
+    LONGDESC = ".starts like a troff request; 'and a quote, `ticks` and <xml> & co."
+    PARAMETERS = (
+        Parameter("count", type="integer", required=True, shortdesc="A | count",
+                  longdesc="'quoted start and C:\\path"),
+        Parameter("mode", default="a|b", shortdesc="Mode with `ticks`"),
+    )
+    ACTIONS = (Action("start", timeout=30), Action("stop", timeout=40),
+               Action("monitor", timeout=25, interval=60, depth=10),
+               Action("meta-data", timeout=5))
+
+
+def test_awkward_texts_render_safely(tmp_path):
+    agent = docs.parse_metadata(metadata.render(Awkward))
+    pages = docs.render_pages([agent])
+    markdown = pages[docs.markdown_page("xcat-awkward")]
+    assert "| [`count`](#count) | integer | none | yes | no | A \\| count |" in markdown
+    assert "| [`mode`](#mode) | string | `a\\|b` | no | no | Mode with `ticks` |" in markdown
+    assert "  op monitor interval=60s timeout=25s depth=10\n" in markdown
+    assert "  op monitor interval=60s timeout=25s OCF_CHECK_LEVEL=10\n" in markdown
+    page = tmp_path / "ocf_xcat_xcat-awkward.7"
+    page.write_text(pages[docs.man_page("xcat-awkward")])
+    result = run(["groff", "-man", "-Tutf8", "-ww", "-z", str(page)])
+    assert result.returncode == 0 and result.stderr == ""
+    text = run(["man", "-l", str(page)], env=dict(os.environ, MANWIDTH="200", LC_ALL="C.UTF-8"))
+    text = re.sub(".\b", "", text.stdout)
+    assert "ocf_xcat_xcat-awkward - Pipes | backslashes \\ and -dashes\n" in text
+    assert ".starts like a troff request; 'and a quote" in text
+    assert "'quoted start and C:\\path" in text
+    assert "count=COUNT" in text

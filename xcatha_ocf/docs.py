@@ -97,12 +97,13 @@ def action(element):
 
 
 def example_commands(agent):
-    """{"crm": lines, "pcs": lines} creating the resource; PLACEHOLDER marks what to fill in."""
+    """{"crm": lines, "pcs": lines} creating the resource; placeholder() marks what to fill in.
+
+    pcs adds start and stop with the meta-data's timeouts by itself; crmsh does not."""
     name = agent["name"]
     values = ["%s=%s" % (p["name"], placeholder(p["name"].upper()))
               for p in agent["parameters"] if p["required"]]
-    operations = [a for a in agent["actions"]
-                  if a["name"] in CONFIGURED_OPERATIONS or a["interval"] not in (None, "0")]
+    operations = [a for a in agent["actions"] if a["name"] in CONFIGURED_OPERATIONS or recurring(a)]
     crm = ["crm configure primitive %s ocf:%s:%s" % (name, install.PROVIDER, name)]
     if values:
         crm.append("  params " + " ".join(values))
@@ -111,8 +112,12 @@ def example_commands(agent):
     if values:
         pcs.append("  " + " ".join(values))
     pcs += ["  op %s%s" % (a["name"], operation_attributes(a, "OCF_CHECK_LEVEL"))
-            for a in operations if a["interval"] not in (None, "0")]
+            for a in operations if recurring(a)]
     return {"crm": crm, "pcs": pcs}
+
+
+def recurring(action):
+    return action["interval"] not in (None, "", "0", "0s")
 
 
 def operation_attributes(action, depth_name):
@@ -161,7 +166,8 @@ def environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
-    env.filters.update(sentence=sentence, md=markdown_text, code=markdown_code, plain=markdown_plain, man=man_text)
+    env.filters.update(sentence=sentence, md=markdown_text, code=markdown_code,
+                       plain=markdown_plain, man=man_text)
     env.globals.update(provider=install.PROVIDER, generated=GENERATED,
                        package_version=__version__, example_commands=example_commands)
     return env
@@ -169,8 +175,12 @@ def environment():
 
 def render_all():
     """{path relative to the docs directory: text} for every agent and the index."""
+    return render_pages([parse_metadata(metadata_xml(name)) for name in sorted(install.AGENTS)])
+
+
+def render_pages(agents):
+    """Pages for ``agents`` (as parse_metadata returns them)."""
     env = environment()
-    agents = [parse_metadata(metadata_xml(name)) for name in sorted(install.AGENTS)]
     pages = {"agents/README.md": env.get_template("index.md.j2").render(agents=agents)}
     for agent in agents:
         others = [other for other in agents if other is not agent]
