@@ -162,6 +162,7 @@ def test_agents_from_the_rpm_run(rpm, tmp_path):
     agent_dir = str(tmp_path / "root" / "usr" / "lib" / "ocf" / "resource.d" / "xcat")
     for agent in AGENTS:
         assert installed_agent_metadata(agent_dir, agent) == source_metadata(agent)
+    assert_runtime_bytecode_names_installed_paths(str(tmp_path / "root"))
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +193,23 @@ def test_agents_from_the_deb_run(deb, tmp_path):
     agent_dir = str(tmp_path / "usr" / "lib" / "ocf" / "resource.d" / "xcat")
     for agent in AGENTS:
         assert installed_agent_metadata(agent_dir, agent) == source_metadata(agent)
+    assert_runtime_bytecode_names_installed_paths(str(tmp_path))
+
+
+def compiled_source_paths(root):
+    """co_filename of every .pyc under ``root`` (the paths tracebacks will show)."""
+    import marshal
+    names = {}
+    for pyc in glob.glob(os.path.join(root, "**", "*.pyc"), recursive=True):
+        with open(pyc, "rb") as handle:
+            names[pyc] = marshal.loads(handle.read()[16:]).co_filename
+    return names
+
+
+def assert_runtime_bytecode_names_installed_paths(root):
+    runtime = os.path.join(root, "usr", "lib", "ocf", "lib", "xcat")
+    names = compiled_source_paths(runtime)
+    assert names
+    for pyc, source in names.items():
+        assert source.startswith("/usr/lib/ocf/lib/xcat/xcatha_ocf/"), (pyc, source)
+        assert os.path.isfile(root + source)

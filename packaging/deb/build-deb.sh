@@ -20,6 +20,9 @@ printf '#!%s\nimport sys\nfrom xcatha_ocf.cli import main\nsys.exit(main())\n' "
 chmod 0755 "$root/usr/bin/xcatha"
 PYTHONPATH="$root/usr/lib/python3/dist-packages" $python -m xcatha_ocf.cli install-agents \
     --ocf-root "$root/usr/lib/ocf" --python "$python" > /dev/null
+# Byte-code naming the installed paths, not the staging directory.
+find "$root/usr/lib/ocf/lib/xcat" -name __pycache__ -prune -exec rm -rf {} +
+$python -m compileall -q -d /usr/lib/ocf/lib/xcat "$root/usr/lib/ocf/lib/xcat"
 for page in "$source_dir"/docs/man/*.7; do
     gzip -9nc "$page" > "$root/usr/share/man/man7/$(basename "$page").gz"
 done
