@@ -143,6 +143,8 @@ def test_rpm_file_list(rpm):
     for agent in AGENTS:
         assert modes["/usr/lib/ocf/resource.d/xcat/" + agent] == "-rwxr-xr-x"
         assert any(f.startswith("/usr/share/man/man7/ocf_xcat_%s.7" % agent) for f in files)
+        assert any(f.startswith("/usr/share/doc/xcatha-ocf") and f.endswith("/agents/%s.md" % agent)
+                   for f in files)
     assert "/usr/lib/ocf/resource.d" not in files, "resource-agents owns the provider root"
 
 
@@ -184,6 +186,7 @@ def test_deb_fields_and_file_list(deb):
     for agent in AGENTS:
         assert entries["/usr/lib/ocf/resource.d/xcat/" + agent] == "-rwxr-xr-x"
         assert "/usr/share/man/man7/ocf_xcat_%s.7.gz" % agent in entries
+        assert "/usr/share/doc/xcatha-ocf/agents/%s.md" % agent in entries
     assert all(" root/root " in line for line in listing)
 
 

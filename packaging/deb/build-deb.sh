@@ -26,7 +26,8 @@ $python -m compileall -q -d /usr/lib/ocf/lib/xcat "$root/usr/lib/ocf/lib/xcat"
 for page in "$source_dir"/docs/man/*.7; do
     gzip -9nc "$page" > "$root/usr/share/man/man7/$(basename "$page").gz"
 done
-cp "$source_dir"/docs/agents/*.md "$root/usr/share/doc/xcatha-ocf/"
+cp "$source_dir"/README.md "$source_dir"/docs/packaging.md "$root/usr/share/doc/xcatha-ocf/"
+cp -r "$source_dir"/docs/agents "$root/usr/share/doc/xcatha-ocf/"
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: xcatha-ocf
 Version: $version
