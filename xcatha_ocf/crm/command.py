@@ -149,6 +149,14 @@ def configuration_from_args(args, warn):
     return Configuration(site)
 
 
+def main_config(argv, warn=None):
+    """The Configuration for generate's command line (for tests and other tools)."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="xcatha crm generate")
+    add_site_arguments(parser)
+    return configuration_from_args(parser.parse_args(argv), warn)
+
+
 def warn_stderr(message):
     sys.stderr.write(message + "\n")
 
