@@ -124,6 +124,7 @@ def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
      "nodes[1].fence.ip: only for fence_ipmilan"),
     (lambda d: d["nodes"][1].pop("fence"), "nodes[1].fence: missing: configure a fence device"),
     (lambda d: d["vip"].pop("ip"), "vip.ip: missing"),
+    (lambda d: d["vip"].update(ip="2001:db8::1"), "vip.ip: 2001:db8::1: xcat-vip manages an IPv4"),
     (lambda d: d["vip"].update(ip="10.0.0.2"), "vip.ip: 10.0.0.2 is a node's static address"),
     (lambda d: d["vip"].update(colour="red"), "vip.colour: xcat-vip has no parameter colour"),
     (lambda d: d["pgsql"].update(vip="10.0.0.9"), "pgsql.vip: derived from the rest"),

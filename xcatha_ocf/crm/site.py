@@ -212,6 +212,8 @@ def check_vip(params, nodes):
     if "ip" not in values:
         fail("vip.ip", "missing: give the virtual IP address")
     vip = ip_address("vip.ip", values["ip"])
+    if ":" in vip:
+        fail("vip.ip", "%s: xcat-vip manages an IPv4 address" % vip)
     if any(node.address == vip for node in nodes):
         fail("vip.ip", "%s is a node's static address; the virtual IP must be a third one" % vip)
     return vip
