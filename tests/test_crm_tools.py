@@ -196,3 +196,19 @@ def test_a_failed_monitor_restarts_in_place_and_a_failed_stop_fences(cib_for):
          "--op-fail", "xcat-vip_stop_0@xcatmn1=1")
     _, transition = step()
     assert "* Fence (reboot) xcatmn1 'xcat-vip failed there'" in summary(transition)
+
+
+def test_without_fencing_a_failed_stop_blocks_instead_of_fencing(tmp_path):
+    config = main_config([EXAMPLE, "--fence", "xcatmn1=none", "--fence", "xcatmn2=none",
+                          "--no-fencing"], warn=lambda message: None)
+    cib = write(str(tmp_path / "nofence.xml"), render(config, "xml"))
+    assert crm_verify(cib).returncode == 0
+    step = steps(tmp_path, cib)
+    running_on_xcatmn1(step)
+    step("--op-inject", "xcat-vip_monitor_10000@xcatmn1=7",
+         "--op-fail", "xcat-vip_stop_0@xcatmn1=1")
+    after, transition = step()
+    assert not [line for line in summary(transition) if "Fence" in line]
+    places = placement(after)
+    assert places["xcat-shared"] == "xcatmn1" and places["xcat-services"] is None
+    assert "(blocked)" in transition
