@@ -159,6 +159,14 @@ def test_fencing_none_needs_the_flag_and_warns():
     assert all(op.on_fail == "block" for m in config.members for op in m.ops if op.name == "stop")
 
 
+def test_priority_fencing_delay_zero_leaves_it_out():
+    data = example()
+    data["cluster"]["priority_fencing_delay"] = 0
+    config = Configuration(build_site(data))
+    assert config.properties == [("stonith-enabled", "true")]
+    assert "priority" not in dict(config.group_meta)
+
+
 def test_automatic_policy_requires_fencing():
     data = example()
     data["policy"] = "automatic"

@@ -18,7 +18,8 @@ Policy choices, in one place:
 - each fence device has pcmk_host_list and a -INFINITY location on its own
   target (a node never runs the device that fences itself); with fencing,
   priority-fencing-delay plus a group priority make the node running the group
-  win a fence race in a split two-node cluster.
+  win a fence race in a split two-node cluster (Pacemaker 2.0.4 or later;
+  priority_fencing_delay 0 leaves both out for older clusters).
 """
 
 from xcatha_ocf.crm.agentinfo import agent_info
@@ -81,6 +82,8 @@ class Configuration(object):
 def cluster_properties(site):
     if not site.fencing:
         return [("stonith-enabled", "false")]
+    if not site.priority_fencing_delay:
+        return [("stonith-enabled", "true")]
     return [("stonith-enabled", "true"),
             ("priority-fencing-delay", "%ds" % site.priority_fencing_delay)]
 
@@ -88,7 +91,7 @@ def cluster_properties(site):
 def group_meta(site):
     meta = [("resource-stickiness", str(site.stickiness)),
             ("migration-threshold", str(site.migration_threshold))]
-    if site.fencing:
+    if site.fencing and site.priority_fencing_delay:
         meta.append(("priority", str(GROUP_PRIORITY)))
     return meta
 

@@ -90,13 +90,13 @@ def ip_address(field, value):
         fail(field, "%r is not an IPv4 or IPv6 address" % (value,))
 
 
-def positive_int(field, value, maximum=1000000):
+def positive_int(field, value, maximum=1000000, minimum=1):
     if isinstance(value, str) and value.upper().lstrip("+") == "INFINITY":
         fail(field, "INFINITY is refused: keep it finite (pcs resource move cannot "
                     "override an infinite stickiness)")
     if isinstance(value, bool) or not isinstance(value, (int, str)) \
-            or not str(value).isdigit() or not 1 <= int(value) <= maximum:
-        fail(field, "expected a whole number from 1 to %d, got %r" % (maximum, value))
+            or not str(value).isdigit() or not minimum <= int(value) <= maximum:
+        fail(field, "expected a whole number from %d to %d, got %r" % (minimum, maximum, value))
     return int(value)
 
 
@@ -246,7 +246,7 @@ def parse_cluster(data):
                          values.get("migration_threshold", DEFAULT_MIGRATION_THRESHOLD)),
             positive_int("cluster.priority_fencing_delay",
                          values.get("priority_fencing_delay", DEFAULT_PRIORITY_FENCING_DELAY),
-                         maximum=600))
+                         maximum=600, minimum=0))
 
 
 def build_site(data, no_fencing=False, warn=None):
