@@ -25,7 +25,7 @@ DEFAULT_MIGRATION_THRESHOLD = 3
 DEFAULT_PRIORITY_FENCING_DELAY = 15
 # section -> (agent, aliases, parameters derived from other fields)
 SECTIONS = {
-    "vip": ("xcat-vip", {"netmask": "cidr_netmask", "label": "iflabel"}, ("ip",)),
+    "vip": ("xcat-vip", {"netmask": "cidr_netmask", "label": "iflabel"}, ()),
     "shared": ("xcat-shared", {}, ()),
     "pgsql": ("xcat-pgsql-conf", {}, ("vip", "node_addresses")),
     "services": ("xcat-services", {}, ()),
@@ -188,7 +188,7 @@ def parse_fence(field, node, value, no_fencing):
     return Fence(agent, params)
 
 
-def parse_section(section, data, nodes):
+def parse_section(section, data):
     agent, aliases, derived = SECTIONS[section]
     info = agent_info(agent)
     values = mapping(section, data.get(section))
@@ -196,7 +196,7 @@ def parse_section(section, data, nodes):
     for key, value in values.items():
         field = "%s.%s" % (section, key)
         name = aliases.get(key, key)
-        if name in derived and not (section == "vip" and name == "ip"):
+        if name in derived:
             fail(field, "derived from the rest of the site description: do not set it")
         if name not in info.parameters:
             fail(field, "%s has no parameter %s (known: %s)"
@@ -259,7 +259,7 @@ def build_site(data, no_fencing=False, warn=None):
     nodes = parse_nodes(data, no_fencing)
     agent_params = {}
     for section, (agent, _, _) in SECTIONS.items():
-        agent_params[agent] = parse_section(section, data, nodes)
+        agent_params[agent] = parse_section(section, data)
     vip = check_vip(agent_params["xcat-vip"], nodes)
     if not dict(agent_params["xcat-shared"]).get("shared_dir"):
         fail("shared.shared_dir", "missing: give the mount point of the shared storage")
