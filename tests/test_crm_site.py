@@ -186,7 +186,8 @@ def test_other_fence_agent_takes_its_options():
     data = example()
     data["nodes"][1]["fence"] = {"agent": "fence_xvm", "options": {"port": "xcatmn2-vm"}}
     device = Configuration(build_site(data)).fence_devices[1]
-    assert device.agent == "stonith:fence_xvm" and device.params == [("port", "xcatmn2-vm")]
+    assert device.agent == "stonith:fence_xvm" and device.params == [("port", "xcatmn2-vm"),
+                                                                  ("pcmk_host_list", "xcatmn2")]
 
 
 def test_flags_alone_describe_a_site():

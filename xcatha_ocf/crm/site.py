@@ -183,7 +183,8 @@ def parse_fence(field, node, value, no_fencing):
             fail("%s.options.%s" % (field, key), "not a parameter name")
         params = [p for p in params if p[0] != key]
         params.append((str(key), text_value("%s.options.%s" % (field, key), option)))
-    if not any(name in ("pcmk_host_list", "pcmk_host_map", "plug", "port") for name, _ in params):
+    # the device fences exactly this node, whatever port or plug names it on the device
+    if not any(name in ("pcmk_host_list", "pcmk_host_map") for name, _ in params):
         params.append(("pcmk_host_list", node))
     return Fence(agent, params)
 
