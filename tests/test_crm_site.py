@@ -91,6 +91,14 @@ def test_fallback_serves_agents_whose_module_is_missing(monkeypatch):
     assert info.declared_by == "fallback" and "console" in info.parameters
 
 
+def test_parameters_an_agent_requires_are_demanded(monkeypatch):
+    monkeypatch.setitem(agentinfo.install.AGENTS, "xcat-services", "no_such_module_yet")
+    monkeypatch.setitem(agentinfo.FALLBACK["xcat-services"], "required", ("console",))
+    data = example()
+    del data["services"]["console"]
+    assert "services.console: missing: xcat-services requires it" in error_for(data)
+
+
 def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
     deep = agentinfo.AgentInfo("xcat-shared", ("shared_dir",), ("shared_dir",), (
         Action("start", 60), Action("stop", 90), Action("monitor", 20, interval=20, depth=0),
@@ -124,8 +132,11 @@ def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
      "nodes[1].fence.ip: only for fence_ipmilan"),
     (lambda d: d["nodes"][1].pop("fence"), "nodes[1].fence: missing: configure a fence device"),
     (lambda d: d["vip"].pop("ip"), "vip.ip: missing"),
-    (lambda d: d["vip"].update(ip="2001:db8::1"), "vip.ip: 2001:db8::1: xcat-vip manages an IPv4"),
+    (lambda d: d["vip"].update(ip="2001:db8::1"), "vip.ip: '2001:db8::1' is not a dotted-quad IPv4"),
     (lambda d: d["vip"].update(ip="10.0.0.2"), "vip.ip: 10.0.0.2 is a node's static address"),
+    (lambda d: d["vip"].update(netmask=33),
+     "vip.netmask: '33': a prefix length must be between 1 and 32"),
+    (lambda d: d["vip"].update(arp_count="many"), "vip.arp_count: expected a whole number, got 'many'"),
     (lambda d: d["vip"].update(colour="red"), "vip.colour: xcat-vip has no parameter colour"),
     (lambda d: d["pgsql"].update(vip="10.0.0.9"), "pgsql.vip: derived from the rest"),
     (lambda d: d["shared"].pop("shared_dir"), "shared.shared_dir: missing"),

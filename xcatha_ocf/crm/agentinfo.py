@@ -45,12 +45,18 @@ FALLBACK = {
 class AgentInfo(object):
     """What the generator needs to know about one agent."""
 
-    def __init__(self, name, parameters, required, actions, declared_by):
+    def __init__(self, name, parameters, required, actions, declared_by, checks=None):
         self.name = name
         self.parameters = tuple(parameters)
+        self.checks = checks or {}       # name -> ocf.Parameter, from the real agent only
         self.required = tuple(required)
         self.actions = tuple(actions)
         self.declared_by = declared_by   # "module xcatha_ocf.agents.vip" or "fallback"
+
+    def check(self, name, text):
+        """The agent's own conversion and check of a value; ValueError if it refuses it."""
+        if name in self.checks:
+            self.checks[name].parse(text)
 
     def action(self, name):
         for action in self.actions:
@@ -87,7 +93,8 @@ def agent_info(name):
     if cls is not None:
         return AgentInfo(name, [p.name for p in cls.PARAMETERS],
                          [p.name for p in cls.PARAMETERS if p.required],
-                         cls.ACTIONS, "module " + cls.__module__)
+                         cls.ACTIONS, "module " + cls.__module__,
+                         {p.name: p for p in cls.PARAMETERS})
     fallback = FALLBACK[name]
     return AgentInfo(name, fallback["parameters"], fallback["required"], fallback["actions"],
                      "fallback")

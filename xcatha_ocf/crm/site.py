@@ -204,7 +204,13 @@ def parse_section(section, data):
                  % (agent, name, ", ".join(sorted(set(info.parameters) - set(derived)))))
         if value is None or value == "":
             continue
-        params.append((name, text_value(field, value)))
+        text = text_value(field, value)
+        try:
+            info.check(name, text)
+        except ValueError as error:
+            message = str(error)
+            fail(field, message if text in message else "%r: %s" % (text, message))
+        params.append((name, text))
     return params
 
 
@@ -213,8 +219,6 @@ def check_vip(params, nodes):
     if "ip" not in values:
         fail("vip.ip", "missing: give the virtual IP address")
     vip = ip_address("vip.ip", values["ip"])
-    if ":" in vip:
-        fail("vip.ip", "%s: xcat-vip manages an IPv4 address" % vip)
     if any(node.address == vip for node in nodes):
         fail("vip.ip", "%s is a node's static address; the virtual IP must be a third one" % vip)
     return vip
@@ -226,6 +230,14 @@ def check_paths(section, params, names):
             for path in value.split():
                 if not path.startswith("/"):
                     fail("%s.%s" % (section, name), "%r is not an absolute path" % path)
+
+
+def check_required(agent_params):
+    for section, (agent, _, _) in SECTIONS.items():
+        given = dict(agent_params[agent])
+        for name in agent_info(agent).required:
+            if name not in given:
+                fail("%s.%s" % (section, name), "missing: %s requires it" % agent)
 
 
 def derived_params(agent_params, vip, nodes):
@@ -267,6 +279,7 @@ def build_site(data, no_fencing=False, warn=None):
     check_paths("shared", agent_params["xcat-shared"], ("shared_dir", "directories"))
     check_paths("pgsql", agent_params["xcat-pgsql-conf"], ("config_dir", "hba_file", "conf_file"))
     derived_params(agent_params, vip, nodes)
+    check_required(agent_params)
     stickiness, threshold, delay = parse_cluster(data)
     site = Site(policy, nodes, agent_params, stickiness, threshold, delay)
     if not site.fencing:
