@@ -263,7 +263,8 @@ def start_plan(units, settings, active=(), done=(), enabled=()):
         steps.append(Step("wait-xcatd", unit=units[XCATD], timeout=READY_TIMEOUT,
                           port=settings.xcatd_port))
         if settings.mgtifname != "none" and MGTIFNAME not in done:
-            steps.append(Step("mgtifname", label=settings.mgtifname, record=MGTIFNAME))
+            steps.append(Step("mgtifname", label=settings.mgtifname, record=MGTIFNAME,
+                              fatal=False))
     dns = dns_steps(units, settings, active, done)
     dhcp = dhcp_steps(units, settings, active, done)
     if settings.parallel and any(s.kind == "run" for s in dns) and any(s.kind == "run" for s in dhcp):
