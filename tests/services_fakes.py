@@ -107,7 +107,7 @@ def make_agent(tmp_path, host, params=None, action="start", os_release=RHEL_OS, 
     agent.OS_RELEASE = str(tmp_path / "os-release")
     agent.POSTGRESQL_ETC = str(etc)
     agent.BOOT_ID_FILE = str(tmp_path / "boot_id")
-    agent.STATE_FILE = str(tmp_path / "run" / "services.state")
+    agent.state_file = str(tmp_path / "run" / "services.state")
     agent.port_open = lambda port, timeout: xcatd_answers
     agent.sleep = lambda seconds: None
     agent.addresses = lambda: list(addresses)

@@ -128,7 +128,7 @@ def test_auto_console_with_both_installed_follows_site_consoleservice(tmp_path, 
     start(agent)
     assert agent.run.commands[-3:] == ["lsdef -t site -i consoleservice -c"] + expected
     chosen = expected[0].split()[-1] if consoleservice else "conserver"
-    assert json.load(open(agent.STATE_FILE))["console"] == chosen
+    assert json.load(open(agent.state_file))["console"] == chosen
 
 
 def test_explicit_console_ignores_the_other_one(tmp_path):
@@ -203,7 +203,7 @@ def test_parallel_regenerate_runs_both_sequences(tmp_path):
     assert dns == ["makedns -n", "systemctl start named"]
     assert dhcp == ["makedhcp -n", "systemctl start dhcpd", "makedhcp -a"]
     assert tail[-1] == "systemctl start chronyd"
-    assert sorted(json.load(open(agent.STATE_FILE))["done"]) == ["makedhcp", "makedns"]
+    assert sorted(json.load(open(agent.state_file))["done"]) == ["makedhcp", "makedns"]
 
 
 def test_parallel_failure_reports_the_failing_branch_after_both_finish(tmp_path):
@@ -305,7 +305,7 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(tmp_path):
         "dry-run: would run: makeconservercf",
         "dry-run: would run: systemctl start conserver",
     ]
-    assert not os.path.exists(agent.STATE_FILE)
+    assert not os.path.exists(agent.state_file)
     assert host.units["xcatd"] == ["inactive", "enabled"]
 
 
@@ -327,7 +327,7 @@ def test_stop_of_a_stopped_stack_succeeds_and_forgets_the_boot_record(tmp_path):
     start(make_agent(tmp_path, host))
     stop = make_agent(tmp_path, host, action="stop")
     assert stop.dispatch("stop") == ExitStatus.SUCCESS
-    assert not os.path.exists(stop.STATE_FILE)
+    assert not os.path.exists(stop.state_file)
     again = make_agent(tmp_path, host, action="stop")
     assert again.dispatch("stop") == ExitStatus.SUCCESS
     assert again.run.commands == [RHEL_QUERY]

@@ -118,7 +118,7 @@ class Services(ResourceAgent):
         "and xcatd to answer, sets networks.mgtifname to the virtual IP's label and regenerates "
         "DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a, "
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
-        "regenerated in this boot is remembered in /run/xcatha, so starting a running stack "
+        "regenerated in this boot is remembered in /run/xcatha/INSTANCE.state, so starting a running stack "
         "redoes nothing expensive. Stop stops the units in reverse order and reports every "
         "failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, depth 20 runs "
         "lsxcatd -a.")
@@ -177,7 +177,7 @@ class Services(ResourceAgent):
         Action("meta-data", timeout=5),
     )
 
-    STATE_FILE = "/run/xcatha/services.state"
+    STATE_DIR = "/run/xcatha"
     BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
     POSTGRESQL_ETC = "/etc/postgresql"
     OS_RELEASE = distro.OS_RELEASE
@@ -195,6 +195,7 @@ class Services(ResourceAgent):
         self.active = set()
         self.done = set()
         self._lock = None
+        self.state_file = os.path.join(self.STATE_DIR, "%s.state" % (self.op.instance or self.NAME))
         add_xcat_environment(os.environ)
 
     # -- configuration ---------------------------------------------------------------
@@ -342,7 +343,7 @@ class Services(ResourceAgent):
         """The record of this boot's regenerations, or a fresh one."""
         boot_id = read_first_line(self.BOOT_ID_FILE)
         try:
-            with open(self.STATE_FILE) as handle:
+            with open(self.state_file) as handle:
                 state = json.load(handle)
         except (IOError, OSError, ValueError):
             state = {}
@@ -354,15 +355,15 @@ class Services(ResourceAgent):
         if self.run.dry_run:
             return
         from xcatha_ocf import files
-        directory = os.path.dirname(self.STATE_FILE)
+        directory = os.path.dirname(self.state_file)
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o700)
-        files.replace_atomically(self.STATE_FILE, json.dumps(state, sort_keys=True) + "\n")
+        files.replace_atomically(self.state_file, json.dumps(state, sort_keys=True) + "\n")
 
     def forget_state(self):
-        if os.path.exists(self.STATE_FILE):
-            self.run.change("forget this boot's regenerations (%s)" % self.STATE_FILE,
-                            lambda: os.unlink(self.STATE_FILE))
+        if os.path.exists(self.state_file):
+            self.run.change("forget this boot's regenerations (%s)" % self.state_file,
+                            lambda: os.unlink(self.state_file))
 
     def done_regenerations(self, state):
         """Regenerations recorded for this boot whose service still runs."""
