@@ -30,7 +30,7 @@ INSERT INTO hosts (node, ip)
   SELECT 'cn' || i, host(:'net'::inet + 100 + i) FROM generate_series(1, :nodes) AS i
   ON CONFLICT (node) DO NOTHING;
 INSERT INTO mac (node, interface, mac)
-  SELECT 'cn' || i, 'eth0', '52:54:00:' || to_char(i / 65536 % 256, 'FM0X') || ':'
-         || to_char(i / 256 % 256, 'FM0X') || ':' || to_char(i % 256, 'FM0X')
+  SELECT 'cn' || i, 'eth0', '52:54:00:' || lpad(to_hex(i / 65536 % 256), 2, '0') || ':'
+         || lpad(to_hex(i / 256 % 256), 2, '0') || ':' || lpad(to_hex(i % 256), 2, '0')
   FROM generate_series(1, :nodes) AS i
   ON CONFLICT (node) DO NOTHING;
