@@ -14,8 +14,7 @@ import time
 import pytest
 
 from agentrun import agent_path, exit_reason, run_agent
-from standin_env import (SYSTEMCTL_STANDIN_DIR, XCATSTANDIN, COMMANDS, free_port,  # noqa: F401
-                         postgres, standin_env, xcat, xcat_root)
+from standin_env import postgres, prepare_stack, xcat, xcat_root  # noqa: F401
 
 INSTANCE = "svc-test-%d" % os.getpid()
 STATE = "/run/xcatha/%s.state" % INSTANCE
@@ -23,26 +22,8 @@ STATE = "/run/xcatha/%s.state" % INSTANCE
 
 @pytest.fixture
 def stack(xcat_root, postgres, tmp_path):
-    """Units for the systemctl stand-in and xCAT commands on PATH; yields (params, env)."""
-    socket_dir, pg_port = postgres
-    units = os.path.join(xcat_root, "systemd")
-    for name in os.listdir(units):
-        if not name.endswith(".service"):
-            os.unlink(os.path.join(units, name))
-    ports = [free_port(), free_port()]
-    for name in ("postgresql", "chrony"):
-        open(os.path.join(units, name + ".service"), "w").close()
-    with open(os.path.join(units, "xcatd.service"), "w") as handle:
-        handle.write("ExecStart=%s xcatd --ports %d,%d\n" % (XCATSTANDIN, ports[0], ports[1]))
-    bin_dir = tmp_path / "xcatbin"
-    bin_dir.mkdir()
-    for command in COMMANDS:
-        os.symlink(XCATSTANDIN, str(bin_dir / command))
-    env = standin_env(xcat_root, ports[0], PGHOST=socket_dir, PGPORT=str(pg_port),
-                      OCF_RESOURCE_INSTANCE=INSTANCE)
-    env["PATH"] = "%s:%s" % (bin_dir, env["PATH"])
-    params = {"services": "postgresql xcatd named isc-dhcp-server chrony conserver-server",
-              "xcatd_port": ports[0], "mgtifname": "lo"}
+    """The agent's (params, env) over the stand-ins; stops the stack afterwards."""
+    params, env = prepare_stack(xcat_root, postgres, str(tmp_path / "xcatbin"), INSTANCE)
     yield params, env
     run_agent("xcat-services", "stop", params, extra=env)
     if os.path.exists(STATE):
