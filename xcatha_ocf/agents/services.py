@@ -11,7 +11,6 @@ Stop runs in reverse and keeps going past failures.  The plans themselves are
 built by xcatha_ocf.servicestack; this module asks systemd and runs them.
 """
 
-import json
 import os
 import time
 
@@ -320,11 +319,11 @@ class Services(ResourceAgent):
         return [unit for unit in stack.boot_units(self.units, self.family_name)
                 if self.states.get(unit, {}).get("UnitFileState") in ENABLED_STATES]
 
-    def monitored_units(self, state):
+    def monitored_units(self):
         """The units that must run; of two installed consoles the one start chose."""
         units = dict(self.units)
         if stack.CONSERVER in units and stack.GOCONSERVER in units:
-            chosen = state.get("console")
+            chosen = self.load_state().get("console")
             running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER) if self.is_up(units[k])]
             keep = chosen if chosen in units.values() else (running or [units[stack.CONSERVER]])[0]
             for kind in (stack.CONSERVER, stack.GOCONSERVER):
@@ -341,6 +340,7 @@ class Services(ResourceAgent):
 
     def load_state(self):
         """The record of this boot's regenerations, or a fresh one."""
+        import json
         boot_id = read_first_line(self.BOOT_ID_FILE)
         try:
             with open(self.state_file) as handle:
@@ -354,6 +354,7 @@ class Services(ResourceAgent):
     def save_state(self, state):
         if self.run.dry_run:
             return
+        import json
         from xcatha_ocf import files
         directory = os.path.dirname(self.state_file)
         if not os.path.isdir(directory):
@@ -443,7 +444,7 @@ class Services(ResourceAgent):
                 self.log.info("cannot ask systemd (%s); reporting not running" % error.reason)
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
-        units = self.monitored_units(self.load_state())
+        units = self.monitored_units()
         down = [u for u in units if self.active_state(u) in stack.DOWN_STATES]
         if len(down) == len(units):
             self.log.debug("all stopped: %s" % " ".join(units))
