@@ -23,6 +23,7 @@ class FakeHost(object):
         self.units = {name: list(state) for name, state in units.items()}
         self.failing = set(failing)
         self.consoleservice = consoleservice
+        self.sysv_enabled = {}    # units generated from SysV scripts: name -> enabled
 
     def show(self, names):
         blocks = []
@@ -46,6 +47,9 @@ class FakeHost(object):
             self.units[argv[2]][0] = "active"
         if argv[:2] == ["systemctl", "stop"]:
             self.units[argv[2]][0] = "inactive"
+        if argv[:2] == ["systemctl", "is-enabled"]:
+            enabled = self.sysv_enabled.get(argv[2], False)
+            return (0 if enabled else 1), "enabled\n" if enabled else "disabled\n", ""
         if argv[:2] == ["systemctl", "disable"]:
             for name in argv[2:]:
                 self.units[name][1] = "disabled"

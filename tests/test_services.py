@@ -423,7 +423,22 @@ def test_validate_all_reports_enabled_units(tmp_path):
     assert agent.run.commands == [RHEL_QUERY]
 
 
+def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(tmp_path):
+    names = ["postgresql", "xcatd", "named", "isc-dhcp-server", "chrony", "conserver-server"]
+    host = host_of(names)
+    for unit in ("isc-dhcp-server", "conserver-server"):
+        host.units[unit][1] = "generated"
+    host.sysv_enabled["isc-dhcp-server"] = True
+    agent = make_agent(tmp_path, host, os_release=DEBIAN_OS, params={"regenerate": "none",
+                                                                     "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands[1:4] == ["systemctl is-enabled isc-dhcp-server",
+                                       "systemctl is-enabled conserver-server",
+                                       "systemctl disable isc-dhcp-server"]
+
+
 @pytest.mark.parametrize("params, message", [
+    ({"services": "postgresql dns=named;reboot"}, "is not a unit name"),
     ({"services": "postgresql frobd"}, "cannot tell the role of frobd"),
     ({"services": "conserver goconserver"}, "cannot both run"),
     ({"console": "both"}, "expected one of auto"),

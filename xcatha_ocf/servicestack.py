@@ -18,6 +18,7 @@ REGENERATIONS = (MAKEDNS, MAKEDHCP, MAKECONSOLE)
 UNIT_TIMEOUT = 120      # systemctl start/stop of one unit (systemd's own default is 90 s)
 READY_TIMEOUT = 120     # waiting for PostgreSQL or xcatd to answer
 DOWN_STATES = ("inactive", "failed")
+UNIT_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.@\\")
 
 # role -> candidate unit names, preferred first; consoles by kind.
 _RHEL_UNITS = {
@@ -69,8 +70,8 @@ def parse_services(text):
             raise ValueError("unknown role %r (one of %s)" % (role, ", ".join(ROLES)))
         elif role == CONSOLE:
             role = GOCONSERVER if "goconserver" in unit else CONSERVER
-        if not unit:
-            raise ValueError("%s has no unit name" % word)
+        if not unit or not set(unit) <= UNIT_CHARACTERS:
+            raise ValueError("%r is not a unit name" % unit)
         if role in units:
             raise ValueError("two units for the %s role: %s and %s" % (role, units[role], unit))
         units[role] = unit

@@ -191,6 +191,7 @@ class Services(ResourceAgent):
         self.units = {}
         self.family_name = None
         self.states = {}
+        self.enabled = None
         self.active = set()
         self.done = set()
         self._lock = None
@@ -295,6 +296,7 @@ class Services(ResourceAgent):
             raise SystemdUnavailable("systemctl show answered for %d of %d units"
                                      % (len(blocks), len(names)))
         self.states = dict(zip(names, blocks))
+        self.enabled = None
         loaded = set(name for name in names if self.loaded(name))
         self.units = stack.resolve_units(family, loaded, self.override, self.params.console, instance)
         self.family_name = family
@@ -316,8 +318,20 @@ class Services(ResourceAgent):
         return self.active_state(unit) in ("active", "reloading")
 
     def enabled_boot_units(self):
-        return [unit for unit in stack.boot_units(self.units, self.family_name)
-                if self.states.get(unit, {}).get("UnitFileState") in ENABLED_STATES]
+        if self.enabled is None:
+            self.enabled = [unit for unit in stack.boot_units(self.units, self.family_name)
+                            if self.enabled_at_boot(unit)]
+        return self.enabled
+
+    def enabled_at_boot(self, unit):
+        """From systemd's UnitFileState; units generated from SysV scripts (Debian's
+        isc-dhcp-server and conserver-server) need systemctl is-enabled, which asks
+        the rc links."""
+        state = self.states.get(unit, {}).get("UnitFileState")
+        if state != "generated":
+            return state in ENABLED_STATES
+        result = self.run.query(["systemctl", "is-enabled", unit], timeout=QUERY_TIMEOUT)
+        return result.out.strip().splitlines()[-1:] == ["enabled"]
 
     def monitored_units(self):
         """The units that must run; of two installed consoles the one start chose."""
