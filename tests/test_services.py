@@ -398,6 +398,9 @@ def test_monitor_with_two_consoles_counts_the_one_start_chose(tmp_path):
     assert host.units["conserver"][0] == "inactive"
     status, _ = monitor(tmp_path, host, interval_ms=30000)
     assert status == ExitStatus.SUCCESS
+    host.units["goconserver"][0] = "failed"
+    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    assert agent.reason == "partly running: goconserver (failed) not running"
 
 
 def test_probe_without_systemd_or_systemctl_is_not_running(tmp_path, monkeypatch):
