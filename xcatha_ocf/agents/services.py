@@ -337,7 +337,7 @@ class Services(ResourceAgent):
         """The units that must run; of two installed consoles the one start chose."""
         units = dict(self.units)
         if stack.CONSERVER in units and stack.GOCONSERVER in units:
-            chosen = self.load_state().get("console")
+            chosen = self.read_state().get("console")
             running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER) if self.is_up(units[k])]
             keep = chosen if chosen in units.values() else (running or [units[stack.CONSERVER]])[0]
             for kind in (stack.CONSERVER, stack.GOCONSERVER):
@@ -352,17 +352,22 @@ class Services(ResourceAgent):
         return {"units": stack.ordered_units(self.units), "regenerate": sorted(p.regenerate),
                 "mgtifname": p.mgtifname, "console": p.console}
 
-    def load_state(self):
-        """The record of this boot's regenerations, or a fresh one."""
+    def read_state(self):
+        """What the state file says about this boot ({} after a reboot)."""
         import json
-        boot_id = read_first_line(self.BOOT_ID_FILE)
         try:
             with open(self.state_file) as handle:
                 state = json.load(handle)
         except (IOError, OSError, ValueError):
-            state = {}
-        if state.get("boot_id") != boot_id or state.get("config") != self.configuration():
-            state = {"boot_id": boot_id, "config": self.configuration(), "done": []}
+            return {}
+        return state if state.get("boot_id") == read_first_line(self.BOOT_ID_FILE) else {}
+
+    def load_state(self):
+        """The record of this boot's regenerations for this configuration, or a fresh one."""
+        state = self.read_state()
+        if state.get("config") != self.configuration():
+            state = {"boot_id": read_first_line(self.BOOT_ID_FILE),
+                     "config": self.configuration(), "done": []}
         return state
 
     def save_state(self, state):
