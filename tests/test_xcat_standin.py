@@ -3,6 +3,7 @@
 the names, options, exit codes and effects xcat-services relies on."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -101,6 +102,10 @@ def test_makedns_writes_the_zone_and_restarts_named(xcatd):
     assert "cn3 IN A 127.0.0.103\n" in zone
     assert 'file "/var/lib/bind/db.cluster.lab";' in read(root, "etc/bind/named.conf.local")
     assert "restart named" in read(root, "systemd/calls")
+    checked = subprocess.run(["named-checkzone", "cluster.lab",
+                              os.path.join(root, "var/lib/bind/db.cluster.lab")],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_makedhcp_n_writes_subnets_and_a_needs_a_running_server(xcatd):
