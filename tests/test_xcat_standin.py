@@ -137,3 +137,21 @@ def test_delay_from_the_environment_slows_the_make_commands(xcatd):
     began = time.monotonic()
     assert xcat(root, port, "makedns", "-n", XCAT_STANDIN_DELAY="0.6").returncode == 0
     assert time.monotonic() - began >= 0.6
+
+
+def test_install_sh_lays_out_the_standin(tmp_path):
+    from standin_env import STANDIN
+    result = subprocess.run([os.path.join(STANDIN, "install.sh"), str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lib = "/opt/xcat/lib/xcat-standin/xcatstandin.py"
+    assert os.access(str(tmp_path) + lib, os.X_OK)
+    assert os.readlink(str(tmp_path / "opt/xcat/sbin/xcatd")) == lib
+    assert os.readlink(str(tmp_path / "usr/bin/makedhcp")) == "/opt/xcat/bin/makedhcp"
+    assert os.readlink(str(tmp_path / "opt/xcat/bin/makedhcp")) == lib
+    unit = (tmp_path / "lib/systemd/system/xcatd.service").read_text()
+    assert "ExecStart=/opt/xcat/sbin/xcatd\n" in unit and "STAND-IN" in unit
+    (tmp_path / "etc/xcat/standin.conf").write_text("makedns=9\n")
+    subprocess.run([os.path.join(STANDIN, "install.sh"), str(tmp_path)], check=True,
+                   capture_output=True)
+    assert (tmp_path / "etc/xcat/standin.conf").read_text() == "makedns=9\n"
