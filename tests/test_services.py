@@ -359,6 +359,17 @@ def test_monitor_all_stopped_is_not_running_with_one_systemd_call(tmp_path):
     assert agent.run.commands == [RHEL_QUERY]
 
 
+def test_monitor_time_service_alone_does_not_make_the_stack_running(tmp_path):
+    host = host_of(RHEL_UNITS)
+    host.units["chronyd"][0] = "active"
+    status, _ = monitor(tmp_path, host)
+    assert status == ExitStatus.NOT_RUNNING
+    host.units["dhcpd"][0] = "active"
+    status, agent = monitor(tmp_path, host)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason.startswith("partly running: postgresql (inactive), xcatd (inactive)")
+
+
 def test_monitor_all_running_is_success(tmp_path):
     status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"), interval_ms=30000)
     assert status == ExitStatus.SUCCESS

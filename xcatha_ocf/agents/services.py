@@ -195,8 +195,9 @@ class Services(ResourceAgent):
         self.active = set()
         self.done = set()
         self._lock = None
-        self.state_file = os.path.join(self.STATE_DIR, "%s.state" % (self.op.instance or self.NAME))
-        add_xcat_environment(os.environ)
+        self.state_file = os.path.join(self.STATE_DIR,
+                                       "%s.state" % (self.op.instance or self.NAME))
+        add_xcat_environment(os.environ, self.params.xcatd_port)
 
     # -- configuration ---------------------------------------------------------------
 
@@ -464,9 +465,11 @@ class Services(ResourceAgent):
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
         units = self.monitored_units()
-        down = [u for u in units if self.active_state(u) in stack.DOWN_STATES]
-        if len(down) == len(units):
-            self.log.debug("all stopped: %s" % " ".join(units))
+        # Distributions run the time service on every node for its own clock: alone it
+        # does not make the stack running.
+        others = [u for u in units if u != self.units.get(stack.TIME)]
+        if all(self.active_state(u) in stack.DOWN_STATES for u in others):
+            self.log.debug("stopped: %s" % " ".join(others))
             return ExitStatus.NOT_RUNNING
         not_up = [u for u in units if not self.is_up(u)]
         if not_up:
@@ -606,10 +609,13 @@ class Services(ResourceAgent):
                                          self.done), state)
 
 
-def add_xcat_environment(environ):
+def add_xcat_environment(environ, port):
     """What xCAT's client commands need under Pacemaker's bare environment:
-    XCATROOT, HOME for ~/.xcat certificates, /opt/xcat on PATH."""
+    XCATROOT, HOME for ~/.xcat certificates, /opt/xcat on PATH, XCATHOST when
+    xcatd listens on another port than 3001."""
     environ.setdefault("XCATROOT", "/opt/xcat")
+    if port != 3001:
+        environ.setdefault("XCATHOST", "localhost:%d" % port)
     environ.setdefault("HOME", "/root")
     path = environ.get("PATH", "").split(os.pathsep)
     environ["PATH"] = os.pathsep.join([d for d in XCAT_DIRS if d not in path] + [d for d in path if d])
