@@ -140,6 +140,12 @@ def test_explicit_console_ignores_the_other_one(tmp_path):
     assert agent.run.commands[-1] == "systemctl start goconserver"
 
 
+def test_auto_console_with_no_console_server_installed_runs_none(tmp_path):
+    agent = make_agent(tmp_path, host_of(RHEL_UNITS[:-1]), params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert agent.run.commands[-1] == "systemctl start chronyd"
+
+
 def test_console_none_and_a_services_override(tmp_path):
     host = host_of(["postgresql", "xcatd", "named", "kea-dhcp4-server", "chronyd", "conserver"])
     agent = make_agent(tmp_path, host, params={
@@ -275,7 +281,8 @@ def test_no_alias_label_is_a_warning(tmp_path):
 
 
 def test_missing_software_is_err_installed(tmp_path):
-    agent = make_agent(tmp_path, host_of(["postgresql", "xcatd", "named", "chronyd"]))
+    agent = make_agent(tmp_path, host_of(["postgresql", "xcatd", "named", "chronyd"]),
+                       params={"console": "conserver"})
     with pytest.raises(OCFError) as error:
         start(agent)
     assert error.value.status == ExitStatus.ERR_INSTALLED

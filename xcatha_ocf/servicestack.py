@@ -109,8 +109,7 @@ def candidate_units(family, override=None, database_instance=None):
 
 
 def resolve_units(family, loaded, override=None, console="auto", database_instance=None):
-    """{role: unit} for this host; consoles as CONSERVER/GOCONSERVER keys (both
-    when console=auto finds both installed: xCAT's site table decides then).
+    """{role: unit} for this host; consoles as CONSERVER/GOCONSERVER keys.
 
     ``loaded`` is the set of unit names systemd knows.  A role none of whose
     candidates is installed maps to its preferred name, so that start fails
@@ -124,18 +123,21 @@ def resolve_units(family, loaded, override=None, console="auto", database_instan
         for role in (DATABASE, XCATD, DNS, DHCP, TIME, CONSERVER, GOCONSERVER):
             names = ([database_instance] if role == DATABASE and database_instance else []) + table[role]
             units[role] = next((name for name in names if name in loaded), names[0])
-    return select_console(units, loaded, console)
+    return select_console(units, loaded, console, listed=bool(override))
 
 
-def select_console(units, loaded, console):
+def select_console(units, loaded, console, listed=False):
+    """Keep the console units ``console`` asks for.  auto keeps the installed ones
+    (both: the site table decides at start; none: no console service), or what
+    the services parameter lists (``listed``)."""
     if console == "none":
         kinds = ()
     elif console in (CONSERVER, GOCONSERVER):
         kinds = (console,)
+    elif listed:
+        kinds = (CONSERVER, GOCONSERVER)
     else:
-        installed = tuple(kind for kind in (CONSERVER, GOCONSERVER)
-                          if kind in units and units[kind] in loaded)
-        kinds = installed or tuple(kind for kind in (CONSERVER, GOCONSERVER) if kind in units)[:1]
+        kinds = tuple(kind for kind in (CONSERVER, GOCONSERVER) if units.get(kind) in loaded)
     for kind in (CONSERVER, GOCONSERVER):
         if kind not in kinds:
             units.pop(kind, None)

@@ -133,9 +133,9 @@ class Services(ResourceAgent):
                            "or postgresql, xcatd, named, isc-dhcp-server, chrony or ntpsec)."),
         Parameter("console", default="auto", check=check_console,
                   shortdesc="Console service: auto, conserver, goconserver or none",
-                  longdesc="Which console server to run, never both. auto: the one installed, or "
+                  longdesc="Which console server to run, never both. auto: the one installed; "
                            "when both are, the one xCAT's site.consoleservice names (conserver "
-                           "when unset)."),
+                           "when unset); when neither is, none."),
         Parameter("regenerate", default="makedns makedhcp makeconservercf", check=check_regenerate,
                   shortdesc="Configuration to regenerate on start",
                   longdesc="Space-separated subset of makedns (makedns -n), makedhcp (makedhcp -n "
