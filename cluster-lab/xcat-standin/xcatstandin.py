@@ -348,6 +348,8 @@ class Handler(object):
                 "master localhost; }\n"
                 "console xcat-standin-dummy { type exec; exec /bin/sleep 86400; }\n%s"
                 "access * { trusted 127.0.0.1; }\n" % consoles)
+        if not os.path.isdir(path("/var/log/consoles")):
+            os.makedirs(path("/var/log/consoles"))
         debian = os.path.isdir(path("/etc/conserver"))
         write(path("/etc/conserver/conserver.cf") if debian else path("/etc/conserver.cf"), text)
         unit = "conserver-server" if debian else "conserver"
