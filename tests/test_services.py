@@ -8,6 +8,7 @@ import pytest
 
 from xcatha_ocf import ocf
 from xcatha_ocf import servicestack as stack
+from xcatha_ocf.agents import services
 from xcatha_ocf.ocf import ExitStatus, OCFError
 
 from services_fakes import DEBIAN_OS, FakeHost, logged, make_agent
@@ -470,7 +471,7 @@ def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(tmp_path):
 def test_bad_parameters_are_err_configured(params, message):
     environ = {"OCF_RESKEY_" + key: value for key, value in params.items()}
     with pytest.raises(OCFError) as error:
-        ocf.read_params(make_agent.__globals__["services"].Services.PARAMETERS, environ)
+        ocf.read_params(services.Services.PARAMETERS, environ)
     assert error.value.status == ExitStatus.ERR_CONFIGURED
     assert message in error.value.reason
 
@@ -484,6 +485,14 @@ def test_override_without_xcatd_needs_regeneration_off(tmp_path):
         "services": "named", "regenerate": "none", "mgtifname": "none"})
     assert start(ok) == ExitStatus.SUCCESS
     assert ok.run.commands[1:] == ["systemctl start named"]
+
+
+def test_show_blocks_are_matched_by_id_then_by_position():
+    blocks = [{"Id": "xcatd.service"}, {"Id": "named.service"}, {"Id": "postgresql.service"}]
+    matched = services.match_blocks(["postgresql", "bind9", "xcatd"], blocks)
+    assert matched["postgresql"]["Id"] == "postgresql.service"
+    assert matched["xcatd"]["Id"] == "xcatd.service"
+    assert matched["bind9"]["Id"] == "named.service"
 
 
 # -- the pure plan ---------------------------------------------------------------------------

@@ -64,6 +64,13 @@ def parse_show(text):
     return blocks
 
 
+def match_blocks(names, blocks):
+    """{name: block}: by the block's Id, by position for aliases (bind9 -> named)."""
+    by_id = dict((block.get("Id"), block) for block in blocks)
+    return dict((name, by_id.get(name if "." in name else name + ".service", block))
+                for name, block in zip(names, blocks))
+
+
 def parse_lsdef(text):
     """``lsdef ... -c`` output (``object: attr=value`` lines) -> {object: {attr: value}}."""
     objects = {}
@@ -296,7 +303,7 @@ class Services(ResourceAgent):
         if len(blocks) != len(names):
             raise SystemdUnavailable("systemctl show answered for %d of %d units"
                                      % (len(blocks), len(names)))
-        self.states = dict(zip(names, blocks))
+        self.states = match_blocks(names, blocks)
         self.enabled = None
         loaded = set(name for name in names if self.loaded(name))
         self.units = stack.resolve_units(family, loaded, self.override, self.params.console, instance)
