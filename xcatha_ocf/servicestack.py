@@ -38,7 +38,8 @@ CANDIDATES = {
 # How a name given in the services parameter tells its role.
 ROLE_OF_NAME = (
     (DATABASE, ("postgresql",)), (XCATD, ("xcatd",)), (DNS, ("named", "bind9")),
-    (DHCP, ("dhcpd", "isc-dhcp-server", "dhcp")), (TIME, ("chronyd", "chrony", "ntpd", "ntpsec", "ntp")),
+    (DHCP, ("dhcpd", "isc-dhcp-server", "dhcp")),
+    (TIME, ("chronyd", "chrony", "ntpd", "ntpsec", "ntp")),
     (GOCONSERVER, ("goconserver",)), (CONSERVER, ("conserver", "conserver-server")),
 )
 
@@ -121,7 +122,9 @@ def resolve_units(family, loaded, override=None, console="auto", database_instan
         table = CANDIDATES.get(family, _RHEL_UNITS)
         units = {}
         for role in (DATABASE, XCATD, DNS, DHCP, TIME, CONSERVER, GOCONSERVER):
-            names = ([database_instance] if role == DATABASE and database_instance else []) + table[role]
+            names = table[role]
+            if role == DATABASE and database_instance:
+                names = [database_instance] + names
             units[role] = next((name for name in names if name in loaded), names[0])
     return select_console(units, loaded, console, listed=bool(override))
 
@@ -220,7 +223,8 @@ def dns_steps(units, settings, active, done):
         return []
     steps = []
     if regenerate(settings, MAKEDNS, done):
-        steps.append(Step("run", ["makedns", "-n"], timeout=settings.makedns_timeout, record=MAKEDNS))
+        steps.append(Step("run", ["makedns", "-n"], timeout=settings.makedns_timeout,
+                          record=MAKEDNS))
     return steps + start_unit(units[DNS], active)
 
 
@@ -257,7 +261,9 @@ def start_plan(units, settings, active=(), done=(), enabled=()):
     to disable at boot first.
     """
     active = set(active)
-    steps = [Step("run", ["systemctl", "disable"] + list(enabled), timeout=UNIT_TIMEOUT)] if enabled else []
+    steps = []
+    if enabled:
+        steps.append(Step("run", ["systemctl", "disable"] + list(enabled), timeout=UNIT_TIMEOUT))
     if DATABASE in units:
         steps += start_unit(units[DATABASE], active)
         steps.append(Step("wait-database", unit=units[DATABASE], timeout=READY_TIMEOUT))
@@ -270,7 +276,8 @@ def start_plan(units, settings, active=(), done=(), enabled=()):
                               fatal=False))
     dns = dns_steps(units, settings, active, done)
     dhcp = dhcp_steps(units, settings, active, done)
-    if settings.parallel and any(s.kind == "run" for s in dns) and any(s.kind == "run" for s in dhcp):
+    regenerating = [any(step.kind == "run" for step in side) for side in (dns, dhcp)]
+    if settings.parallel and all(regenerating):
         steps.append(Step("parallel", branches=[dns, dhcp]))
     else:
         steps += dns + dhcp

@@ -16,7 +16,8 @@ import time
 
 from xcatha_ocf import distro, netif
 from xcatha_ocf import servicestack as stack
-from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary, run_agent
+from xcatha_ocf.ocf import (Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary,
+                            run_agent)
 
 XCAT_DIRS = ("/opt/xcat/bin", "/opt/xcat/sbin")
 SHOW_PROPERTIES = "Id,LoadState,ActiveState,SubState,UnitFileState"
@@ -25,7 +26,8 @@ POLL_SECONDS = 1.0
 QUERY_TIMEOUT = 30
 XCAT_QUERY_TIMEOUT = 60
 SYSTEMD_RUNTIME = "/run/systemd/system"   # exists only when systemd is PID 1 (sd_booted)
-REGENERATION_ROLE = {stack.MAKEDNS: stack.DNS, stack.MAKEDHCP: stack.DHCP, stack.MGTIFNAME: stack.XCATD}
+REGENERATION_ROLE = {stack.MAKEDNS: stack.DNS, stack.MAKEDHCP: stack.DHCP,
+                     stack.MGTIFNAME: stack.XCATD}
 
 
 def check_services(text):
@@ -124,9 +126,9 @@ class Services(ResourceAgent):
         "and xcatd to answer, sets networks.mgtifname to the virtual IP's label and regenerates "
         "DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a, "
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
-        "regenerated in this boot is remembered in /run/xcatha/INSTANCE.state, so starting a running stack "
-        "redoes nothing expensive. Stop stops the units in reverse order and reports every "
-        "failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, depth 20 runs "
+        "regenerated in this boot is remembered in /run/xcatha/INSTANCE.state, so starting a "
+        "running stack redoes nothing expensive. Stop stops the units in reverse order and "
+        "reports every failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, depth 20 runs "
         "lsxcatd -a.")
     PARAMETERS = (
         Parameter("services", default="", check=check_services,
@@ -136,8 +138,8 @@ class Services(ResourceAgent):
                            "(for example 'postgresql@15-main xcatd named dhcp=kea-dhcp4-server "
                            "chrony'). They always run in role order; a role left out is not "
                            "managed. Empty: detected per distribution (RHEL/SLES postgresql, "
-                           "xcatd, named, dhcpd, chronyd or ntpd; Debian/Ubuntu postgresql@VER-main "
-                           "or postgresql, xcatd, named, isc-dhcp-server, chrony or ntpsec)."),
+                           "xcatd, named, dhcpd, chronyd or ntpd; Debian/Ubuntu "
+                           "postgresql@VER-main or postgresql, xcatd, named, isc-dhcp-server, chrony or ntpsec)."),
         Parameter("console", default="auto", check=check_console,
                   shortdesc="Console service: auto, conserver, goconserver or none",
                   longdesc="Which console server to run, never both. auto: the one installed; "
@@ -306,7 +308,8 @@ class Services(ResourceAgent):
         self.states = match_blocks(names, blocks)
         self.enabled = None
         loaded = set(name for name in names if self.loaded(name))
-        self.units = stack.resolve_units(family, loaded, self.override, self.params.console, instance)
+        self.units = stack.resolve_units(family, loaded, self.override, self.params.console,
+                                         instance)
         self.family_name = family
         return self.units
 
@@ -346,7 +349,8 @@ class Services(ResourceAgent):
         units = dict(self.units)
         if stack.CONSERVER in units and stack.GOCONSERVER in units:
             chosen = self.read_state().get("console")
-            running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER) if self.is_up(units[k])]
+            running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER)
+                       if self.is_up(units[k])]
             keep = chosen if chosen in units.values() else (running or [units[stack.CONSERVER]])[0]
             for kind in (stack.CONSERVER, stack.GOCONSERVER):
                 if units[kind] != keep:
@@ -489,7 +493,8 @@ class Services(ResourceAgent):
         if self.op.check_level >= 20 and stack.XCATD in self.units:
             result = self.run.query(["lsxcatd", "-a"], timeout=XCAT_QUERY_TIMEOUT)
             if not result.ok:
-                raise OCFError(ExitStatus.ERR_GENERIC, "xCAT round trip failed: " + result.summary())
+                raise OCFError(ExitStatus.ERR_GENERIC,
+                               "xCAT round trip failed: " + result.summary())
         return ExitStatus.SUCCESS
 
     # -- executing a plan --------------------------------------------------------------
@@ -572,7 +577,8 @@ class Services(ResourceAgent):
         label, addresses = self.management_label(step.label)
         if self.run.dry_run:
             self.run.change("set networks.mgtifname=%s on the xCAT network containing %s "
-                            "(lsdef -t network, chdef)" % (label, " ".join(addresses)), lambda: None)
+                            "(lsdef -t network, chdef)" % (label, " ".join(addresses)),
+                            lambda: None)
             return
         result = self.run.query(["lsdef", "-t", "network", "-i", "net,mask,mgtifname", "-c"],
                                 timeout=XCAT_QUERY_TIMEOUT)
@@ -593,7 +599,7 @@ class Services(ResourceAgent):
     def management_label(self, wanted):
         """(label, its addresses): the given label, or the host's one alias label."""
         pairs = self.addresses()
-        labels = sorted(set(label for label, _ in pairs if ":" in label)) if not wanted else [wanted]
+        labels = [wanted] if wanted else sorted(set(label for label, _ in pairs if ":" in label))
         if len(labels) != 1:
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot tell the virtual IP's label (%s): set "
                            "mgtifname" % (" ".join(labels) or "no alias label on this host"))
@@ -625,7 +631,8 @@ def add_xcat_environment(environ, port):
         environ.setdefault("XCATHOST", "localhost:%d" % port)
     environ.setdefault("HOME", "/root")
     path = environ.get("PATH", "").split(os.pathsep)
-    environ["PATH"] = os.pathsep.join([d for d in XCAT_DIRS if d not in path] + [d for d in path if d])
+    missing = [directory for directory in XCAT_DIRS if directory not in path]
+    environ["PATH"] = os.pathsep.join(missing + [directory for directory in path if directory])
 
 
 def main():
