@@ -128,7 +128,8 @@ class Services(ResourceAgent):
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
         "regenerated in this boot is remembered in /run/xcatha/INSTANCE.state, so starting a "
         "running stack redoes nothing expensive. Stop stops the units in reverse order and "
-        "reports every failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, depth 20 runs "
+        "reports every failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, "
+        "depth 20 runs "
         "lsxcatd -a.")
     PARAMETERS = (
         Parameter("services", default="", check=check_services,
@@ -139,7 +140,8 @@ class Services(ResourceAgent):
                            "chrony'). They always run in role order; a role left out is not "
                            "managed. Empty: detected per distribution (RHEL/SLES postgresql, "
                            "xcatd, named, dhcpd, chronyd or ntpd; Debian/Ubuntu "
-                           "postgresql@VER-main or postgresql, xcatd, named, isc-dhcp-server, chrony or ntpsec)."),
+                           "postgresql@VER-main or postgresql, xcatd, named, isc-dhcp-server, "
+                           "chrony or ntpsec)."),
         Parameter("console", default="auto", check=check_console,
                   shortdesc="Console service: auto, conserver, goconserver or none",
                   longdesc="Which console server to run, never both. auto: the one installed; "
