@@ -6,6 +6,7 @@ launches xcatd from its ExecStart line.  What this proves: the OCF contract
 (ocf-tester), the real command sequence reaching real programs, idempotent
 start/stop, the boot record.  Real systemd is exercised in the cluster lab."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -106,3 +107,16 @@ def test_ocf_tester_passes(stack):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
+
+
+def test_parallel_regenerate_against_real_processes(stack, xcat_root):
+    params, env = stack
+    params = dict(params, parallel_regenerate="true")
+    result = run_agent("xcat-services", "start", params, extra=env)
+    assert result.returncode == 0, result.stderr
+    for path in ("var/lib/bind/db.cluster.lab", "etc/dhcp/dhcpd.conf",
+                 "etc/dhcp/xcat-standin-hosts.conf"):
+        assert os.path.exists(os.path.join(xcat_root, path))
+    with open(STATE) as handle:
+        done = json.load(handle)["done"]
+    assert sorted(done) == ["makeconservercf", "makedhcp", "makedns", "mgtifname"]
