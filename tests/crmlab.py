@@ -23,6 +23,7 @@ from xcatha_ocf.crm.config import MEMBERS
 from xcatha_ocf.ocf import Parameter, ResourceAgent
 
 SYSTEM_RESOURCE_D = "/usr/lib/ocf/resource.d"
+SYSTEM_AGENT_LIB = "/usr/lib/ocf/lib/" + install.PROVIDER
 STAND_IN = """#!/bin/sh
 # META-DATA-ONLY STAND-IN for {name} (tests only): the real agent's module has not landed.
 case "$1" in
@@ -48,6 +49,7 @@ class AgentRoot(object):
         ocf_root = os.path.join(directory, "ocf")
         install.install(ocf_root=ocf_root, out=lambda message: None)
         self.resource_d = os.path.join(ocf_root, "resource.d")
+        self.agent_lib = os.path.join(ocf_root, "lib", install.PROVIDER)
         for provider in os.listdir(SYSTEM_RESOURCE_D):
             if provider != install.PROVIDER:
                 os.symlink(os.path.join(SYSTEM_RESOURCE_D, provider),
@@ -62,9 +64,12 @@ class AgentRoot(object):
                 self.stand_ins.append(name)
 
     def run(self, argv, env=None, timeout=120):
-        script = ('mount --make-rprivate / && mount --bind "$0" %s && exec "$@"'
-                  % SYSTEM_RESOURCE_D)
-        command = ["unshare", "--mount", "sh", "-c", script, self.resource_d] + list(argv)
+        # the agents and the runtime they load (OCF_ROOT/lib/xcat) both come from here
+        script = ('mount --make-rprivate / && mount --bind "$0" %s && mkdir -p %s && '
+                  'mount --bind "$1" %s && shift && exec "$@"'
+                  % (SYSTEM_RESOURCE_D, SYSTEM_AGENT_LIB, SYSTEM_AGENT_LIB))
+        command = (["unshare", "--mount", "sh", "-c", script, self.resource_d, self.agent_lib]
+                   + list(argv))
         environ = dict(os.environ, **(env or {}))
         return subprocess.run(command, env=environ, capture_output=True, text=True,
                               timeout=timeout)

@@ -31,7 +31,11 @@ LAUNCHER = """\
 import os, sys
 here = os.path.dirname(os.path.realpath(__file__))
 sys.path[:0] = [os.path.join(here, "../../lib/{provider}"), os.path.dirname(here)]
-from xcatha_ocf.agents.{module} import main
+try:
+    from xcatha_ocf.agents.{module} import main
+except ImportError as error:  # OCF_ERR_INSTALLED: also a valid answer to a probe
+    sys.stderr.write("ocf-exit-reason:xcatha_ocf runtime missing or outdated: %s\\n" % error)
+    sys.exit(5)
 main()
 """
 
