@@ -295,3 +295,14 @@ def test_runtime_and_agents_stay_python36_compatible():
     result = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + paths,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_launcher_without_its_runtime_reports_not_installed(tmp_path):
+    agent_dir = tmp_path / "resource.d" / "xcat"
+    agent_dir.mkdir(parents=True)
+    launcher = agent_dir / "xcat-vip"
+    install.write_executable(str(launcher), install.launcher("xcat-vip"))
+    result = subprocess.run([str(launcher), "monitor"], env={}, capture_output=True, text=True)
+    assert result.returncode == ExitStatus.ERR_INSTALLED
+    assert "ocf-exit-reason:xcatha_ocf runtime missing or outdated" in result.stderr
+    assert "Traceback" not in result.stderr
