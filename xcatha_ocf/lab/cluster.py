@@ -299,7 +299,7 @@ def set_policy(policy):
 
 # --- down -------------------------------------------------------------------------
 
-def down():
+def down(purge=False):
     if engine.answering():
         for node in NODES:
             if container_state(node) != "absent":
@@ -310,6 +310,8 @@ def down():
             run(["docker", "network", "rm", NETWORK])
         if ok(["docker", "volume", "inspect", VOLUME]):
             run(["docker", "volume", "rm", VOLUME])
+        if purge:
+            image.purge()
     stop_fence_watcher()
     engine.stop()
 

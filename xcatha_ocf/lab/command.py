@@ -10,7 +10,8 @@ def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     actions.add_parser("up", help="build the image if needed, start both nodes, form the cluster, start the group")
-    actions.add_parser("down", help="remove everything the lab created (and the dockerd it started)")
+    down = actions.add_parser("down", help="remove everything the lab created (and the dockerd it started)")
+    down.add_argument("--purge", action="store_true", help="also remove the cached node image")
     actions.add_parser("status", help="show the containers and pcs status --full")
     failover = actions.add_parser("failover", help="move the xCAT group to NODE and time it")
     failover.add_argument("node", choices=sorted(cluster.NODES))
@@ -26,7 +27,7 @@ def run(args):
         if args.action == "up":
             cluster.up()
         elif args.action == "down":
-            cluster.down()
+            cluster.down(purge=args.purge)
         elif args.action == "status":
             cluster.status()
         elif args.action == "failover":

@@ -32,3 +32,11 @@ def ensure():
     say("building the node image %s (debootstrap, about 2 minutes)" % image)
     run([os.path.join(IMAGE_DIR, "build.sh"), image, DEB_CACHE], timeout=1800)
     return image
+
+
+def purge():
+    """Remove every node image (all input hashes)."""
+    images = run(["docker", "images", "-q", REPOSITORY]).stdout.split()
+    if images:
+        say("removing the node image%s" % ("s" if len(set(images)) > 1 else ""))
+        run(["docker", "rmi", "-f"] + sorted(set(images)))
