@@ -18,6 +18,8 @@ def delete_vip(node):
 
 
 def unmount_shared(node, directory="/install"):
+    if cluster.on(node, "mountpoint", "-q", directory, check=False).returncode != 0:
+        raise LabError("%s is not a mount point on %s" % (directory, node))
     cluster.on(node, "umount", "-l", directory)
     say("unmounted %s on %s" % (directory, node))
 
