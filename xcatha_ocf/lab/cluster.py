@@ -128,14 +128,16 @@ def both_online():
 
 
 def configure():
-    """Fencing and the xCAT group, once; the group starts on xcatmn1."""
-    if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
+    """Fencing and the xCAT group, once; a stopped group is started on xcatmn1."""
+    if not ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
+        say("configuring %s" % GROUP)
+        if generator_ready():
+            apply_generated_configuration()
+        else:
+            apply_group_configuration()
+    settle()
+    if active_node():
         return
-    say("configuring %s" % GROUP)
-    if generator_ready():
-        apply_generated_configuration()
-    else:
-        apply_group_configuration()
     started = time.monotonic()
     start_group("xcatmn1")
     say("%s started on xcatmn1 in %.1f s" % (GROUP, time.monotonic() - started))
