@@ -9,13 +9,12 @@ output rather than pass silently.
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 
-from xcatha_ocf.lab import cluster, engine, faults
+from xcatha_ocf.lab import cluster, faults
 from xcatha_ocf.lab.shell import wait_for
 
 pytestmark = [
