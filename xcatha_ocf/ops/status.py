@@ -5,10 +5,12 @@ started on a live node, 3 when not (stopped, partial, failed, lost), 1 when the
 cluster cannot be read.
 
 "When the group last moved" is the most recent successful start (or a probe
-that found it running, after a cleanup) of the group's members on the node the
-group runs on, from the operation history crm_mon reports: the time the last
-member came up there.  For a stopped group it is the last stop.  Fencing a node
-wipes its history, so after a crash the time can be unknown."""
+that found it running, after a cleanup) of the group's first member on the node
+the group runs on, from the operation history crm_mon reports.  The first member
+starts only when the whole group does, so a member restarted in place after a
+failed monitor does not count as a move.  For a stopped group it is the first
+member's last stop.  Fencing a node wipes its history, so after a crash the time
+can be unknown."""
 
 import json
 import sys
@@ -85,14 +87,16 @@ def group_placement(members):
 
 def last_change(state, members, placement):
     """{"event": "started"|"stopped", "node", "time"} or None when the history is gone."""
-    names = set(member.id for member in members)
+    if not members:
+        return None
+    first = members[0].id
     if placement["node"]:
-        ups = [op for op in state.history if op.resource in names and op.node == placement["node"]
+        ups = [op for op in state.history if op.resource == first and op.node == placement["node"]
                and op.rc == 0 and (op.task == "start" or (op.task == "monitor" and op.interval_ms == 0))]
         latest = max(ups, key=lambda op: op.when or 0) if ups else None
         event = "started"
     else:
-        stops = [op for op in state.history if op.resource in names and op.task == "stop" and op.rc == 0]
+        stops = [op for op in state.history if op.resource == first and op.task == "stop" and op.rc == 0]
         latest = max(stops, key=lambda op: op.when or 0) if stops else None
         event = "stopped"
     if latest is None or latest.when is None:
