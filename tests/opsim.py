@@ -88,10 +88,13 @@ def tool(argv, cib, check=True):
     return process
 
 
-def settle(cib, *injections):
-    """Execute the transition the scheduler computes for ``cib``, in place."""
+def settle(cib, *injections, failing=()):
+    """Execute the transition the scheduler computes for ``cib``, in place;
+    ``injections`` are operation results recorded before it, ``failing`` the
+    operations that fail while it runs (OP_ID@NODE=RC)."""
     tool(["crm_simulate", "--simulate", "--xml-file", cib, "--save-output", cib] +
-         ["--op-inject=%s" % item for item in injections], cib)
+         ["--op-inject=%s" % item for item in injections] +
+         ["--op-fail=%s" % item for item in failing], cib)
 
 
 def build_states(directory):
@@ -154,9 +157,8 @@ class SimulatedCluster(object):
         self.cib = str(cib)
         self.calls = []
         self.changes = []
-        self.injections = ["xcat-%s_start_0@%s=1" % (name, fail_start_on)
-                           for name in ("shared",)] if fail_start_on else []
-        self.failing = [list(argv) for argv in failing_commands]
+        self.failing = ["xcat-shared_start_0@%s=1" % fail_start_on] if fail_start_on else []
+        self.failing_commands = [list(argv) for argv in failing_commands]
 
     def __call__(self, argv, timeout=30, changes=False):
         argv = [str(arg) for arg in argv]
@@ -174,13 +176,13 @@ class SimulatedCluster(object):
         return Finished(self.apply(argv))
 
     def apply(self, argv):
-        if argv in self.failing:
+        if argv in self.failing_commands:
             return Result(argv, 1, err="Error: simulated failure")
         words = argv[:3]
         if words == ["pcs", "resource", "move"]:
             # pcs's autoclean: constraint, wait for the transition, remove it.
             tool(["crm_resource", "--move", "--resource", argv[3], "--node", argv[4]], self.cib)
-            settle(self.cib, *self.injections)
+            settle(self.cib, failing=self.failing)
             tool(["crm_resource", "--clear", "--resource", argv[3]], self.cib)
         elif words[:2] == ["pcs", "resource"]:
             tool(["pcs", "-f", self.cib] + [arg for arg in argv[1:] if not arg.startswith("--wait")],
@@ -189,7 +191,7 @@ class SimulatedCluster(object):
             tool(argv, self.cib)
         elif argv[0] != "crm_resource":
             raise AssertionError("unexpected command %s" % argv)
-        settle(self.cib, *self.injections)
+        settle(self.cib, failing=self.failing)
         return Result(argv, 0)
 
     def constraints(self):

@@ -218,6 +218,11 @@ def move(runner, steps, cleanup, group, target, deadline, progress, clock, sleep
     if not wait_until(lambda: watcher.look() is not None and arrived(watcher.state, group, target),
                       deadline, clock, sleep, progress, "%s on %s" % (group, target)):
         progress.event("%s did not start on %s in time: see `xcatha status`" % (group, target))
+        for failure in watcher.state.failures if watcher.state else ():
+            if failure.node == target and failure.resource in watcher.state.groups.get(group, ()):
+                progress.event("%s %s on %s failed: %s%s" % (
+                    failure.resource, failure.task, failure.node, failure.exit_status,
+                    " (%s)" % failure.exit_reason if failure.exit_reason else ""))
         return False
     progress.event("%s runs on %s" % (group, target))
     return True
