@@ -34,8 +34,12 @@ BASE_CIB = """\
       <node id="2" uname="xcatmn2"/>
     </nodes>
     <resources>
-      <primitive id="fence-xcatmn1" class="stonith" type="fence_ipmilan"/>
-      <primitive id="fence-xcatmn2" class="stonith" type="fence_ipmilan"/>
+      <primitive id="fence-xcatmn1" class="stonith" type="fence_ipmilan">
+        <operations><op id="fence-xcatmn1-monitor" name="monitor" interval="60s"/></operations>
+      </primitive>
+      <primitive id="fence-xcatmn2" class="stonith" type="fence_ipmilan">
+        <operations><op id="fence-xcatmn2-monitor" name="monitor" interval="60s"/></operations>
+      </primitive>
       <group id="xcat-group">
         <primitive id="xcat-shared" class="ocf" provider="xcat" type="xcat-shared">
           <instance_attributes id="xcat-shared-ia">

@@ -10,14 +10,14 @@ def paint(text, colour, enabled):
     return "\033[%sm%s\033[0m" % (COLOURS[colour], text) if enabled and colour else text
 
 
-def table(headers, rows, colours=None, enabled=False):
-    """Left-aligned columns; ``colours`` gives per row the colour of its 2nd column."""
+def table(headers, rows, colours=None, enabled=False, column=1):
+    """Left-aligned columns; ``colours`` gives per row the colour of ``column``."""
     widths = [max(len(str(row[column])) for row in [headers] + rows) for column in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(headers, widths)).rstrip()]
     for index, row in enumerate(rows):
         cells = [str(cell).ljust(width) for cell, width in zip(row, widths)]
-        if colours and len(cells) > 1:
-            cells[1] = paint(cells[1], colours[index], enabled)
+        if colours:
+            cells[column] = paint(cells[column], colours[index], enabled)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
