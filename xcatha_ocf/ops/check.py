@@ -162,21 +162,31 @@ def check_shared_storage(node, params):
     return Check(PASS, "shared storage", node.name, "%s%s" % (what, ": " + detail if detail else ""))
 
 
-def check_pgsql_paths(node, params, active):
+def check_pgsql_paths(nodes, params, active):
+    """pg_hba.conf on every node; on RHEL/SLES it lives in /var/lib/pgsql on the
+    shared storage, so finding it on the active node is enough there."""
     explicit = [params[name] for name in ("hba_file", "conf_file") if params.get(name)]
     if params.get("config_dir"):
         explicit.append(params["config_dir"].rstrip("/") + "/pg_hba.conf")
-    script = "ls -1d %s 2>/dev/null; true" % " ".join(explicit or PG_HBA_GLOBS)
-    result = node.run(["sh", "-c", script])
-    found = result.out.split()
-    if found:
-        return Check(PASS, "PostgreSQL configuration", node.name, ", ".join(found))
-    where = ", ".join(explicit or PG_HBA_GLOBS)
-    if node.name != active and not explicit:
-        return Check(WARN, "PostgreSQL configuration", node.name,
-                     "no pg_hba.conf in %s: normal on RHEL/SLES while /var/lib/pgsql is on the "
-                     "shared storage and the group runs on %s" % (where, active or "no node"))
-    return Check(FAIL, "PostgreSQL configuration", node.name, "not found: %s" % where)
+    where = explicit or list(PG_HBA_GLOBS)
+    script = "ls -1d %s 2>/dev/null; true" % " ".join(where)
+    found = dict((node.name, node.run(["sh", "-c", script]).out.split()) for node in nodes)
+    shared = [path for path in found.get(active, []) if path.startswith("/var/lib/pgsql/")]
+    results = []
+    for node in nodes:
+        if found[node.name]:
+            results.append(Check(PASS, "PostgreSQL configuration", node.name, ", ".join(found[node.name])))
+        elif shared:
+            results.append(Check(PASS, "PostgreSQL configuration", node.name,
+                                 "on the shared storage: %s, mounted on %s" % (shared[0], active)))
+        elif node.name != active:
+            results.append(Check(WARN, "PostgreSQL configuration", node.name,
+                                 "no pg_hba.conf in %s: fine only if it is on the shared storage "
+                                 "and the group is stopped" % ", ".join(where)))
+        else:
+            results.append(Check(FAIL, "PostgreSQL configuration", node.name,
+                                 "not found: %s" % ", ".join(where)))
+    return results
 
 
 def check_fencing(state, run):
@@ -276,7 +286,7 @@ def run_checks(run, remote, group=cluster.DEFAULT_GROUP, clock=time.time):
             results.append(check_vip_not_up_elsewhere(node, address, vip["nodes"]))
         results.append(check_boot_units(node))
         results.append(check_shared_storage(node, params.get("xcat-shared")))
-        results.append(check_pgsql_paths(node, params.get("xcat-pgsql-conf", {}), active))
+    results += check_pgsql_paths(reachable, params.get("xcat-pgsql-conf", {}), active)
     if not address:
         results.append(Check(FAIL, "VIP", group, "no VIP resource with an ip parameter in %s" % group))
     return results + check_fencing(state, run)
