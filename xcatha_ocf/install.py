@@ -21,6 +21,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # agent name -> module in xcatha_ocf.agents
 AGENTS = {
     "xcat-vip": "vip",
+    "xcat-shared": "shared",
 }
 
 LAUNCHER = """\
