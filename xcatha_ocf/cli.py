@@ -10,6 +10,7 @@ from xcatha_ocf import __version__
 # name -> (module, one-line help)
 COMMANDS = {
     "install-agents": ("xcatha_ocf.install", "install the OCF agents under OCF_ROOT/resource.d/xcat"),
+    "shared": ("xcatha_ocf.shared_cli", "shared storage for xcat-shared: init copies this node's directories"),
 }
 
 
