@@ -83,7 +83,8 @@ def copy_directory(source, target, dry_run, out):
     staging = os.path.join(parent, STAGING_PREFIX + os.path.basename(target))
     command = ["cp", "-a", "-x", "--no-target-directory", source, staging]
     if dry_run:
-        out.write("dry-run: would create %s like %s\n" % (parent, os.path.dirname(source)))
+        if not os.path.isdir(parent):
+            out.write("dry-run: would create %s like %s\n" % (parent, os.path.dirname(source)))
         out.write("dry-run: would run: %s, compare, and rename to %s\n" % (" ".join(command), target))
         return
     make_parents(os.path.dirname(source), parent)

@@ -184,7 +184,7 @@ class SharedDirectories(ResourceAgent):
             return False
         if mount.source.rstrip("/") == device.rstrip("/"):
             return True
-        return block_device_number(device) == mount.device
+        return mount.device in device_numbers(device)
 
     def binds(self, table):
         """directory -> (bound, visible): is shared_dir/<dir> bound there, and on top?"""
@@ -404,16 +404,33 @@ class SharedDirectories(ResourceAgent):
         return True
 
 
-def block_device_number(device):
-    """"major:minor" of a block device path, UUID= or LABEL=; None otherwise."""
+def device_numbers(device):
+    """"major:minor" numbers a mount of ``device`` may show: a block device path, UUID=,
+    LABEL=, or the loop devices backed by an image file."""
     for prefix, directory in (("UUID=", "/dev/disk/by-uuid/"), ("LABEL=", "/dev/disk/by-label/")):
         if device.startswith(prefix):
             device = directory + device[len(prefix):]
     try:
-        number = os.stat(device).st_rdev
+        info = os.stat(device)
     except OSError:
-        return None
-    return "%d:%d" % (os.major(number), os.minor(number)) if number else None
+        return set()
+    if info.st_rdev:
+        return {"%d:%d" % (os.major(info.st_rdev), os.minor(info.st_rdev))}
+    return loop_devices_of(os.path.realpath(device)) if os.path.isfile(device) else set()
+
+
+def loop_devices_of(image, sys_block="/sys/block"):
+    numbers = set()
+    for name in os.listdir(sys_block):
+        try:
+            with open("%s/%s/loop/backing_file" % (sys_block, name)) as handle:
+                if handle.read().strip() != image:
+                    continue
+            with open("%s/%s/dev" % (sys_block, name)) as handle:
+                numbers.add(handle.read().strip())
+        except (IOError, OSError):
+            continue
+    return numbers
 
 
 def exercise(directories, write_targets, name):
