@@ -9,7 +9,8 @@ import pytest
 
 from agentrun import agent_path, ocf_environment
 from mountns import MountNamespace
-from xcatha_ocf import install
+from xcatha_ocf import install, mounts
+from xcatha_ocf.agents.shared import default_directories
 
 AGENT = "xcat-shared"
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mount namespaces need root")
@@ -84,6 +85,33 @@ def test_meta_data_validates_and_declares_three_monitor_depths():
     for name in ("shared_dir", "directories", "device", "fstype", "options", "kill_holders",
                  "term_wait", "io_timeout"):
         assert '<parameter name="%s"' % name in xml
+
+
+def test_meta_data_validates_against_the_pcs_schema():
+    xml = subprocess.run([agent_path(AGENT), "meta-data"], capture_output=True, text=True).stdout
+    check = subprocess.run(["xmllint", "--noout", "--relaxng", "/usr/share/pcs/data/ocf-1.1.rng", "-"],
+                           input=xml, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize("family, database", [("rhel", "/var/lib/pgsql"), ("suse", "/var/lib/pgsql"),
+                                              ("debian", "/var/lib/postgresql")])
+def test_default_directories_follow_the_distribution(family, database):
+    assert default_directories(family) == ["/install", "/etc/xcat", "/root/.xcat", database, "/tftpboot"]
+
+
+def test_dry_run_with_the_defaults_binds_the_five_directories_of_this_debian_host(ns, tmp_path):
+    """Exactly the five mount commands, in order; nothing is mounted or created."""
+    shared_dir = str(tmp_path / "xcatdata")
+    defaults = default_directories("debian")
+    for directory in defaults:
+        os.makedirs(shared_dir + directory)
+    result = ns.run([agent_path(AGENT), "start", "--dry-run"],
+                    env=ocf_environment({"shared_dir": shared_dir}))
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if "would run" in line]
+    assert commands == ["dry-run: would run: mount --bind %s%s %s" % (shared_dir, d, d) for d in defaults]
+    assert ns.mount_points(shared_dir) == [] and not ns.mount_points("/install")
 
 
 # -- round trip ----------------------------------------------------------------------
@@ -337,3 +365,28 @@ def test_ocf_tester_passes(site):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
     assert site.mounted() == []
+
+
+# -- mountinfo parsing (pure functions) ------------------------------------------------------
+
+MOUNTINFO = """\
+22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+40 22 0:50 / /xcat\\040data rw master:3 - nfs4 server:/export rw,vers=4.2
+41 22 0:50 /install /install rw - nfs4 server:/export rw,vers=4.2
+42 41 0:60 / /install rw - tmpfs cover rw
+43 22 254:0 /srv/old /tftpboot rw - ext4 /dev/vda rw
+"""
+
+
+def test_mountinfo_unescapes_paths_and_orders_stacks():
+    table = mounts.parse_mountinfo(MOUNTINFO)
+    assert table[1].point == "/xcat data" and table[1].source == "server:/export"
+    assert [m.id for m in mounts.stack_at(table, "/install")] == ["41", "42"]
+    assert mounts.mounts_below(table, "/xcat data") == []
+
+
+def test_origin_is_the_device_and_root_a_bind_of_the_path_shows():
+    table = mounts.parse_mountinfo(MOUNTINFO)
+    assert mounts.origin(table, "/xcat data/install") == ("0:50", "/install")
+    assert mounts.origin(table, "/srv/old") == ("254:0", "/srv/old")
+    assert mounts.origin(table, "/xcat data") == ("0:50", "/")
