@@ -239,6 +239,16 @@ def test_busy_directory_without_kill_holders_fails_and_names_the_process(site):
     assert site.directories[1] in site.mounted()
 
 
+def test_dry_run_stop_names_the_processes_it_would_end(site):
+    assert site.agent("start").returncode == 0
+    pid = site.ns.spawn(["sleep", "300"], cwd=site.directories[1])
+    result = site.agent("stop", args=["--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "would run: umount %s\n" % site.directories[1] in result.stdout
+    assert "would send TERM, then KILL, to sleep[%d]" % pid in result.stdout
+    assert site.ns.alive(pid) and site.mounted() == site.directories
+
+
 def test_busy_directory_holders_get_term_then_kill(site):
     assert site.agent("start").returncode == 0
     polite = site.ns.spawn(["sleep", "300"], cwd=site.directories[0])
@@ -344,6 +354,9 @@ def test_device_is_mounted_before_the_binds_and_unmounted_after(site, tmp_path):
     assert result.returncode == 0, result.stderr
     site.ns.sh("umount %s" % site.directories[1])
     assert reason(site.agent("monitor", params)) == "not mounted: %s" % site.directories[1]
+    site.ns.sh("umount %s" % site.shared_dir)  # the binds outlive it
+    assert reason(site.agent("monitor", params)) == "not mounted: %s on %s %s" % (
+        image, site.shared_dir, site.directories[1])
     assert site.agent("stop", params).returncode == 0
     assert site.mounted() == []
     assert site.agent("monitor", params, interval_ms=0).returncode == 7

@@ -10,6 +10,7 @@ directory is busy, sends TERM and then KILL to the processes that hold it.
 
 import os
 import signal
+import time
 
 from xcatha_ocf import distro, mounts
 from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, run_agent
@@ -18,6 +19,7 @@ DATABASE_DIRECTORY = {distro.RHEL: "/var/lib/pgsql", distro.SUSE: "/var/lib/pgsq
                       distro.DEBIAN: "/var/lib/postgresql"}
 STATUS_FILE = ".xcat-shared-monitor"
 KILL_WAIT = 3
+UMOUNT_ATTEMPTS = 3
 HIDDEN_LISTED = 8
 
 
@@ -187,12 +189,17 @@ class SharedDirectories(ResourceAgent):
         return mount.device in device_numbers(device)
 
     def binds(self, table):
-        """directory -> (bound, visible): is shared_dir/<dir> bound there, and on top?"""
+        """directory -> (bound, visible): is shared_dir/<dir> bound there, and on top?
+
+        With device set, a mount of the device itself also counts: the binds
+        stay when the shared filesystem is unmounted from under them.
+        """
         state = {}
         for directory in self.directories:
             expected = mounts.origin(table, self.source(directory))
             stack = mounts.stack_at(table, directory)
-            ours = [m for m in stack if (m.device, m.root) == expected]
+            ours = [m for m in stack if (m.device, m.root) == expected
+                    or (self.params.device and self.is_device(m))]
             state[directory] = (bool(ours), bool(ours) and stack[-1] is ours[-1])
         return state
 
@@ -345,8 +352,7 @@ class SharedDirectories(ResourceAgent):
 
     def release(self, point, mounted):
         """Unmount ``point`` while ``mounted(table)`` says ours is there; escalate when busy."""
-        forced = False
-        while True:
+        for attempt in range(1, UMOUNT_ATTEMPTS + 1):
             table = mounts.read_mountinfo()
             bound, visible = mounted(table)
             if not bound:
@@ -358,25 +364,32 @@ class SharedDirectories(ResourceAgent):
             if below:
                 raise OCFError(ExitStatus.ERR_GENERIC, "cannot unmount %s: %s mounted below it"
                                % (point, " ".join(below)))
+            if self.run.dry_run:
+                return self.plan_release(point)
             command = ["umount", point]
-            if forced and self.params.fstype.startswith("nfs"):
+            if attempt == UMOUNT_ATTEMPTS and self.params.fstype.startswith("nfs"):
                 command.insert(1, "-f")
             result = self.run(command, timeout=self.op.budget(None))
-            if result.ok or self.run.dry_run:
-                if self.run.dry_run:
-                    return
-                continue
-            if forced:
-                raise OCFError(ExitStatus.ERR_GENERIC, "cannot unmount %s: %s"
-                               % (point, result.summary()))
-            self.free(point, result)
-            forced = True
+            if not result.ok:
+                if attempt == UMOUNT_ATTEMPTS:
+                    raise OCFError(ExitStatus.ERR_GENERIC, "cannot unmount %s: %s"
+                                   % (point, result.summary()))
+                self.free(point)
 
-    def free(self, point, result):
+    def plan_release(self, point):
+        self.run(["umount", point])
+        holders = mounts.find_holders([point])
+        if holders:
+            self.run.change("%s %s, which use %s" % (
+                "send TERM, then KILL, to" if self.params.kill_holders else "fail: kill_holders=false and",
+                mounts.describe(holders), point), lambda: None)
+
+    def free(self, point):
         """End the processes that keep ``point`` busy: TERM, wait, KILL."""
         holders = mounts.find_holders([point])
         if not holders:
             self.log.warning("umount %s failed and no process holds it; retrying" % point)
+            time.sleep(min(1, max(self.op.remaining() - 1, 0)))
             return
         if not self.params.kill_holders:
             raise OCFError(ExitStatus.ERR_GENERIC, "%s is busy (kill_holders=false): used by %s"
@@ -395,7 +408,6 @@ class SharedDirectories(ResourceAgent):
 
     def wait_for_exit(self, holders, seconds):
         """Wait up to ``seconds`` (keeping time for KILL) until every holder is gone."""
-        import time
         deadline = time.monotonic() + min(seconds, max(self.op.remaining() - KILL_WAIT - 1, 0))
         while any(mounts.alive(h.pid) for h in holders):
             if time.monotonic() >= deadline:
