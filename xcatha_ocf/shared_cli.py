@@ -10,6 +10,7 @@ half a copy that looks complete.  Existing shared data is never overwritten.
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -140,7 +141,6 @@ def compare_entry(original, copied):
     if (a.st_mode, a.st_uid, a.st_gid) != (b.st_mode, b.st_uid, b.st_gid):
         return "mode or owner %o %d:%d became %o %d:%d" % (a.st_mode, a.st_uid, a.st_gid,
                                                          b.st_mode, b.st_uid, b.st_gid)
-    import stat
     if stat.S_ISREG(a.st_mode) and (a.st_size, a.st_mtime_ns) != (b.st_size, b.st_mtime_ns):
         return "size or modification time differs"
     if stat.S_ISLNK(a.st_mode) and os.readlink(original) != os.readlink(copied):
