@@ -21,6 +21,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # agent name -> module in xcatha_ocf.agents
 AGENTS = {
     "xcat-vip": "vip",
+    "xcat-pgsql-conf": "pgsql_conf",
     "xcat-shared": "shared",
 }
 
@@ -58,7 +59,7 @@ def replace_tree(source, target):
     staging = tempfile.mkdtemp(prefix=".xcatha_ocf.", dir=os.path.dirname(target))
     copy = os.path.join(staging, "xcatha_ocf")
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    compileall.compile_dir(copy, quiet=1)
+    compileall.compile_dir(copy, quiet=1, ddir=target)  # tracebacks name the final path
     os.chmod(staging, 0o755)
     old = target + ".old"
     if os.path.exists(target):
