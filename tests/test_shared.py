@@ -239,6 +239,17 @@ def test_busy_directory_without_kill_holders_fails_and_names_the_process(site):
     assert site.directories[1] in site.mounted()
 
 
+def test_stop_never_kills_the_command_that_called_it(site):
+    """An admin running the stop from inside a shared directory gets an error, not a KILL."""
+    assert site.agent("start").returncode == 0
+    env = ocf_environment(site.params(term_wait="1"))
+    script = 'cd "$1" && "$2" stop; echo "caller alive rc=$?"'
+    result = site.ns.run(["sh", "-c", script, "caller", site.directories[0], agent_path(AGENT)], env=env)
+    assert "caller alive rc=1" in result.stdout
+    assert "used by the command that runs this stop: sh[" in result.stderr
+    assert site.directories[0] in site.mounted()
+
+
 def test_dry_run_stop_names_the_processes_it_would_end(site):
     assert site.agent("start").returncode == 0
     pid = site.ns.spawn(["sleep", "300"], cwd=site.directories[1])

@@ -233,6 +233,19 @@ def find_holders(paths, proc="/proc", exclude=()):
     return holders
 
 
+def ancestors(proc="/proc"):
+    """PIDs of this process's parent, grandparent and so on."""
+    found, pid = [], os.getppid()
+    while pid > 1:
+        found.append(pid)
+        try:
+            with open("%s/%d/stat" % (proc, pid)) as handle:
+                pid = int(handle.read().rpartition(")")[2].split()[1])
+        except (IOError, OSError, IndexError, ValueError):
+            break
+    return found
+
+
 def signal_holders(holders, signum):
     for holder in holders:
         try:

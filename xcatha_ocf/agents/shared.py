@@ -337,6 +337,7 @@ class SharedDirectories(ResourceAgent):
         except OCFError as error:
             self.log.warning("%s; nothing can have been mounted with it" % error.reason)
             return ExitStatus.SUCCESS
+        os.chdir("/")  # our own working directory must not keep a directory busy
         for directory in reversed(self.directories):
             self.release(directory, lambda table, d=directory: self.binds(table)[d])
         if self.params.device:
@@ -394,6 +395,10 @@ class SharedDirectories(ResourceAgent):
         if not self.params.kill_holders:
             raise OCFError(ExitStatus.ERR_GENERIC, "%s is busy (kill_holders=false): used by %s"
                            % (point, mounts.describe(holders)))
+        callers = [h for h in holders if h.pid in mounts.ancestors()]
+        if callers:
+            raise OCFError(ExitStatus.ERR_GENERIC, "%s is used by the command that runs this stop: "
+                           "%s; leave the directory and retry" % (point, mounts.describe(callers)))
         for signum, name, wait in ((signal.SIGTERM, "TERM", self.params.term_wait),
                                   (signal.SIGKILL, "KILL", KILL_WAIT)):
             self.log.warning("%s is busy: sending %s to %s" % (point, name, mounts.describe(holders)))
