@@ -137,6 +137,14 @@ def test_round_trip_is_idempotent_and_keeps_local_content(site):
         assert handle.read() == "local\n"
 
 
+def test_start_warns_when_owners_differ_between_node_and_storage(site):
+    os.chown(site.shared_dir + site.directories[0], 4242, 4343)
+    result = site.agent("start")
+    assert result.returncode == 0
+    assert "%s is owned by root(0):root(0) here but by 4242:4343 on the shared storage" \
+        % site.directories[0] in result.stderr
+
+
 def test_bind_shows_the_shared_directory_as_its_root_in_mountinfo(site):
     assert site.agent("start").returncode == 0
     lines = [l.split() for l in site.ns.mountinfo().splitlines() if l.split()[4] == site.directories[1]]

@@ -95,7 +95,9 @@ def copy_directory(source, target, dry_run, out):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True)
     if result.returncode != 0:
-        raise UsageError("%s failed: %s" % (" ".join(command), result.stdout.strip()))
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError("%s failed, nothing was put in place: %s"
+                         % (" ".join(command), result.stdout.strip()))
     mismatches = compare_trees(source, staging)
     if mismatches:
         raise UsageError("the copy of %s in %s differs from the original (left there for "
@@ -145,8 +147,11 @@ def compare_entry(original, copied):
         return "size or modification time differs"
     if stat.S_ISLNK(a.st_mode) and os.readlink(original) != os.readlink(copied):
         return "symlink target differs"
-    if extended_attributes(original) != extended_attributes(copied):
-        return "extended attributes or ACL differ"
+    kept, made = extended_attributes(original), extended_attributes(copied)
+    differing = sorted(name for name in set(kept) | set(made) if kept.get(name) != made.get(name))
+    if differing:
+        return "extended attributes (ACLs and SELinux labels are ones) differ: %s; does the " \
+               "shared storage keep them?" % " ".join(differing)
     return None
 
 

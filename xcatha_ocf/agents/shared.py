@@ -316,11 +316,21 @@ class SharedDirectories(ResourceAgent):
         if not os.path.isdir(directory):
             self.run.change("create mount point %s" % directory, lambda: os.makedirs(directory, 0o755))
             return
+        self.compare_owners(directory)
         hidden = sorted(os.listdir(directory))
         if hidden:
             shown = " ".join(hidden[:HIDDEN_LISTED]) + (" ..." if len(hidden) > HIDDEN_LISTED else "")
             self.log.info("local content of %s (%d entries: %s) stays on the local disk, hidden "
                           "under the shared directory" % (directory, len(hidden), shown))
+
+    def compare_owners(self, directory):
+        """Warn when the local directory and its shared copy have different owners: a user
+        such as postgres must have the same UID and GID on every node."""
+        local, shared = os.stat(directory), os.stat(self.source(directory))
+        if (local.st_uid, local.st_gid) != (shared.st_uid, shared.st_gid):
+            self.log.warning("%s is owned by %s here but by %s on the shared storage: the same "
+                             "user must have the same UID and GID on every node"
+                             % (directory, owner_name(local), owner_name(shared)))
 
     def undo(self, done):
         """Unmount what this start mounted, newest first; failures are only logged."""
@@ -448,6 +458,18 @@ def loop_devices_of(image, sys_block="/sys/block"):
         except (IOError, OSError):
             continue
     return numbers
+
+
+def owner_name(info):
+    import grp
+    import pwd
+    names = []
+    for lookup, number in ((pwd.getpwuid, info.st_uid), (grp.getgrgid, info.st_gid)):
+        try:
+            names.append("%s(%d)" % (lookup(number)[0], number))
+        except KeyError:
+            names.append(str(number))
+    return ":".join(names)
 
 
 def exercise(directories, write_targets, name):
