@@ -390,9 +390,15 @@ def test_device_without_the_directories_is_unmounted_again(site):
 
 # -- ocf-tester ------------------------------------------------------------------------------
 
-def test_ocf_tester_passes(site):
-    result = site.ns.run(["ocf-tester", "-n", "xcshared", "-o", "shared_dir=" + site.shared_dir,
-                          "-o", "directories=" + site.directories[0], agent_path(AGENT)],
+@pytest.mark.parametrize("with_device", [False, True])
+def test_ocf_tester_passes(site, tmp_path, with_device):
+    options = ["-o", "shared_dir=" + site.shared_dir, "-o", "directories=" + site.directories[0]]
+    if with_device:
+        image = str(tmp_path / "shared.img")
+        subprocess.run(["truncate", "-s", "16M", image], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-d", site.shared_dir, image], check=True)
+        options += ["-o", "device=" + image, "-o", "fstype=ext4", "-o", "options=loop"]
+    result = site.ns.run(["ocf-tester", "-n", "xcshared"] + options + [agent_path(AGENT)],
                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
