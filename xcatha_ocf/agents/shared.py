@@ -326,7 +326,10 @@ class SharedDirectories(ResourceAgent):
     def compare_owners(self, directory):
         """Warn when the local directory and its shared copy have different owners: a user
         such as postgres must have the same UID and GID on every node."""
-        local, shared = os.stat(directory), os.stat(self.source(directory))
+        try:
+            local, shared = os.stat(directory), os.stat(self.source(directory))
+        except OSError:  # a dry run before the shared filesystem is mounted
+            return
         if (local.st_uid, local.st_gid) != (shared.st_uid, shared.st_gid):
             self.log.warning("%s is owned by %s here but by %s on the shared storage: the same "
                              "user must have the same UID and GID on every node"
@@ -335,7 +338,11 @@ class SharedDirectories(ResourceAgent):
     def undo(self, done):
         """Unmount what this start mounted, newest first; failures are only logged."""
         for point in reversed(done):
-            result = self.run(["umount", point], timeout=max(self.op.remaining(), 1))
+            try:
+                result = self.run(["umount", point], timeout=max(self.op.remaining(), 1))
+            except OCFError as error:  # out of time: the next stop cleans up
+                self.log.error("could not undo the mount on %s: %s" % (point, error.reason))
+                continue
             if not result.ok:
                 self.log.error("could not undo the mount on %s: %s" % (point, result.summary()))
 
