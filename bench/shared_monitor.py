@@ -73,7 +73,10 @@ def sides(shared_dir, pairs):
                        for source, target in pairs]
     xcat = lambda: [measure([XCAT_SHARED, "monitor"], shared_env)]
     heartbeat = lambda: [measure([FILESYSTEM, "monitor"], env) for env in filesystem_envs]
-    return xcat, heartbeat
+    deeper = dict((depth, lambda depth=depth: [measure([XCAT_SHARED, "monitor"],
+                                                      dict(shared_env, OCF_CHECK_LEVEL=str(depth)))])
+                  for depth in (10, 20))
+    return xcat, heartbeat, deeper
 
 
 def one_round(side):
@@ -88,7 +91,7 @@ def benchmark(runs):
     root = tempfile.mkdtemp(prefix="xcshared-bench.")
     try:
         shared_dir, pairs = prepare(root)
-        xcat, heartbeat = sides(shared_dir, pairs)
+        xcat, heartbeat, deeper = sides(shared_dir, pairs)
         one_round(xcat), one_round(heartbeat)  # warm the page cache
         xcat_runs, heartbeat_runs = [], []
         for number in range(runs):
@@ -96,6 +99,11 @@ def benchmark(runs):
             for side, results in (order if number % 2 == 0 else order[::-1]):
                 results.append(one_round(side))
         report(runs, xcat_runs, heartbeat_runs)
+        for depth, side in sorted(deeper.items()):
+            results = [one_round(side) for _ in range(max(runs // 4, 3))]
+            print("xcat-shared depth %d (for reference) : CPU %6.1f ms  wall %6.1f ms"
+                  % (depth, statistics.median(c for c, _ in results) * 1e3,
+                     statistics.median(w for _, w in results) * 1e3))
     finally:
         for directory in reversed(DIRECTORIES):
             subprocess.run(["umount", root + directory])
