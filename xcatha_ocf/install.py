@@ -22,6 +22,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 AGENTS = {
     "xcat-vip": "vip",
     "xcat-pgsql-conf": "pgsql_conf",
+    "xcat-services": "services",
     "xcat-shared": "shared",
 }
 
