@@ -12,6 +12,7 @@ COMMANDS = {
     "install-agents": ("xcatha_ocf.install", "install the OCF agents under OCF_ROOT/resource.d/xcat"),
     "docs": ("xcatha_ocf.docs", "generate the agents' Markdown reference and man pages"),
     "crm": ("xcatha_ocf.crm.command", "generate or apply the Pacemaker configuration of the xCAT group"),
+    "shared": ("xcatha_ocf.shared_cli", "shared storage for xcat-shared: init copies this node's directories"),
 }
 
 
