@@ -21,6 +21,9 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # agent name -> module in xcatha_ocf.agents
 AGENTS = {
     "xcat-vip": "vip",
+    "xcat-pgsql-conf": "pgsql_conf",
+    "xcat-services": "services",
+    "xcat-shared": "shared",
 }
 
 LAUNCHER = """\
@@ -29,7 +32,11 @@ LAUNCHER = """\
 import os, sys
 here = os.path.dirname(os.path.realpath(__file__))
 sys.path[:0] = [os.path.join(here, "../../lib/{provider}"), os.path.dirname(here)]
-from xcatha_ocf.agents.{module} import main
+try:
+    from xcatha_ocf.agents.{module} import main
+except ImportError as error:  # OCF_ERR_INSTALLED: also a valid answer to a probe
+    sys.stderr.write("ocf-exit-reason:xcatha_ocf runtime missing or outdated: %s\\n" % error)
+    sys.exit(5)
 main()
 """
 
@@ -57,7 +64,7 @@ def replace_tree(source, target):
     staging = tempfile.mkdtemp(prefix=".xcatha_ocf.", dir=os.path.dirname(target))
     copy = os.path.join(staging, "xcatha_ocf")
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    compileall.compile_dir(copy, quiet=1)
+    compileall.compile_dir(copy, quiet=1, ddir=target)  # tracebacks name the final path
     os.chmod(staging, 0o755)
     old = target + ".old"
     if os.path.exists(target):

@@ -131,7 +131,7 @@ def read_params(parameters, environ):
     values = {}
     for param in parameters:
         raw = environ.get("OCF_RESKEY_" + param.name)
-        if raw is None or (raw == "" and param.type != "string"):
+        if raw is None or (raw == "" and (param.required or param.type != "string")):
             if param.required:
                 raise OCFError(ExitStatus.ERR_CONFIGURED,
                                "required parameter %s is not set" % param.name)
@@ -157,13 +157,14 @@ class Operation(object):
     DEFAULT_TIMEOUT = 20.0
     MARGIN = 0.5
 
-    def __init__(self, action, environ, dry_run=False, clock=time.monotonic):
+    def __init__(self, action, environ, dry_run=False, clock=time.monotonic,
+                 default_timeout=DEFAULT_TIMEOUT):
         self.action = action
         self.clock = clock
         self.dry_run = dry_run
         self.interval_ms = self._milliseconds(environ, "OCF_RESKEY_CRM_meta_interval", 0)
         timeout_ms = self._milliseconds(environ, "OCF_RESKEY_CRM_meta_timeout", 0)
-        self.timeout = timeout_ms / 1000.0 if timeout_ms > 0 else self.DEFAULT_TIMEOUT
+        self.timeout = timeout_ms / 1000.0 if timeout_ms > 0 else default_timeout
         self.deadline = clock() + self.timeout
         self.check_level = self._check_level(environ.get("OCF_CHECK_LEVEL", "0"))
         self.instance = environ.get("OCF_RESOURCE_INSTANCE", "")
@@ -252,6 +253,14 @@ class ResourceAgent(object):
     def validate(self, full=True):
         """Raise OCFError for a bad configuration; return None when it is fine."""
 
+    @classmethod
+    def declared_timeout(cls, action):
+        """The meta-data timeout of ``action``: the budget when run by hand."""
+        for declared in cls.ACTIONS:
+            if declared.name == action:
+                return float(declared.timeout)
+        return Operation.DEFAULT_TIMEOUT
+
     def validate_all(self):
         self.validate(full=True)
         return ExitStatus.SUCCESS
@@ -306,7 +315,8 @@ def main(agent_class, argv=None, environ=None):
 
     logger = log.Logger(agent_class.NAME, environ)
     try:
-        op = Operation(action, environ, dry_run=dry_run_requested(environ, dry_flag))
+        op = Operation(action, environ, dry_run=dry_run_requested(environ, dry_flag),
+                       default_timeout=agent_class.declared_timeout(action))
         logger.instance = op.instance
         return run_action(agent_class, action, op, environ, logger)
     except OCFError as error:
@@ -324,15 +334,15 @@ def run_action(agent_class, action, op, environ, logger):
     from xcatha_ocf.runner import Runner
     try:
         params = read_params(agent_class.PARAMETERS, environ)
+        agent = agent_class(params, op, Runner(op, logger), logger)
+        status = agent.dispatch(action)
     except OCFError as error:
-        if action == "stop" or op.is_probe:
-            # A resource with an unusable configuration cannot have been started.
-            logger.warning("%s; reporting it as not running" % error.reason)
-            return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
-        raise
-    runner = Runner(op, logger)
-    agent = agent_class(params, op, runner, logger)
-    status = agent.dispatch(action)
+        if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.is_probe):
+            raise
+        # A resource with an unusable configuration cannot have been started: stop
+        # succeeds (a failed stop would fence the node) and a probe finds it stopped.
+        logger.warning("%s; reporting it as not running" % error.reason)
+        return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
     logger.debug("%s %s returned %d (%s)" % (agent_class.NAME, action, status, status.name))
     return status
 

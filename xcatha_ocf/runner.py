@@ -118,13 +118,14 @@ class Runner(object):
         self.log.info(description)
         return apply()
 
-    def replace_file(self, path, text):
+    def replace_file(self, path, text, encoding=None, errors=None):
         """Replace ``path`` atomically with ``text``, keeping its owner, group and mode."""
         from xcatha_ocf import files
         if self.dry_run:
-            self.out.write("dry-run: would rewrite %s:\n%s" % (path, files.diff(path, text)))
+            self.out.write("dry-run: would rewrite %s:\n%s"
+                           % (path, files.diff(path, text, encoding, errors)))
             return
-        files.replace_atomically(path, text)
+        files.replace_atomically(path, text, encoding, errors)
         self.log.info("rewrote %s" % path)
 
 

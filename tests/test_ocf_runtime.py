@@ -1,0 +1,308 @@
+"""Units of the shared OCF runtime: exit codes, parameters, dispatch, logging,
+the command runner and dry-run."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from xcatha_ocf import install, log, ocf
+from xcatha_ocf.metadata import render
+from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Operation, Parameter, ResourceAgent
+from xcatha_ocf.runner import Runner
+
+from agentrun import AGENTS, REPO
+
+
+class Echo(ResourceAgent):
+    """A test agent: start/stop/monitor report what they were given."""
+
+    NAME = "echo"
+    SHORTDESC = "test agent"
+    LONGDESC = "A <test> agent & friends"
+    PARAMETERS = (
+        Parameter("target", required=True, unique=True, shortdesc="what"),
+        Parameter("count", type="integer", default="3", minimum=1, maximum=9, shortdesc="n"),
+        Parameter("loud", type="boolean", default="no", shortdesc="b"),
+        Parameter("mode", default="a", check=lambda v: v if v in ("a", "b") else _bad(v)),
+    )
+    ACTIONS = (Action("start", 30), Action("monitor", 20, interval=10, depth=0),
+               Action("stop", 30))
+
+    def start(self):
+        self.run(["touch", self.params.target], timeout=5, check=True)
+
+    def stop(self):
+        if os.path.exists(self.params.target):
+            os.unlink(self.params.target)
+
+    def monitor(self):
+        if self.params.target == "explode":
+            raise KeyError("bug")
+        if not os.path.exists(self.params.target):
+            raise OCFError(ExitStatus.NOT_RUNNING, "%s is absent" % self.params.target)
+        return ExitStatus.SUCCESS
+
+
+def _bad(value):
+    raise ValueError("mode must be a or b")
+
+
+def run_main(argv, env, capsys):
+    status = ocf.main(Echo, ["echo"] + argv, env)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_exit_codes_follow_the_ocf_api():
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
+    assert ExitStatus.NOT_RUNNING == 7 and ExitStatus.ERR_CONFIGURED.name == "ERR_CONFIGURED"
+
+
+def test_parameters_are_converted_with_defaults():
+    params = ocf.read_params(Echo.PARAMETERS, {"OCF_RESKEY_target": "x", "OCF_RESKEY_loud": "Yes"})
+    assert (params.target, params.count, params.loud, params.mode) == ("x", 3, True, "a")
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({}, "required parameter target is not set"),
+    ({"OCF_RESKEY_target": "x", "OCF_RESKEY_count": "many"}, "count='many': expected a whole number"),
+    ({"OCF_RESKEY_target": "x", "OCF_RESKEY_count": "12"}, "must be at most 9"),
+    ({"OCF_RESKEY_target": "x", "OCF_RESKEY_loud": "perhaps"}, "expected yes or no"),
+    ({"OCF_RESKEY_target": "x", "OCF_RESKEY_mode": "c"}, "mode must be a or b"),
+])
+def test_bad_parameters_are_configuration_errors(env, fragment):
+    with pytest.raises(OCFError) as raised:
+        ocf.read_params(Echo.PARAMETERS, env)
+    assert raised.value.status == ExitStatus.ERR_CONFIGURED
+    assert fragment in raised.value.reason
+
+
+def test_operation_reads_probe_depth_and_timeout():
+    op = Operation("monitor", {"OCF_RESKEY_CRM_meta_interval": "0", "OCF_CHECK_LEVEL": "20",
+                               "OCF_RESKEY_CRM_meta_timeout": "60000"})
+    assert op.is_probe and op.check_level == 20 and op.timeout == 60
+    recurring = Operation("monitor", {"OCF_RESKEY_CRM_meta_interval": "10000"})
+    assert not recurring.is_probe and recurring.timeout == Operation.DEFAULT_TIMEOUT
+    assert not Operation("start", {}).is_probe
+
+
+def test_timeout_defaults_to_the_declared_one_when_run_by_hand():
+    assert Echo.declared_timeout("start") == 30
+    assert Echo.declared_timeout("validate-all") == Operation.DEFAULT_TIMEOUT
+
+
+def test_budget_is_bounded_by_the_remaining_time():
+    now = [100.0]
+    op = Operation("start", {"OCF_RESKEY_CRM_meta_timeout": "10000"}, clock=lambda: now[0])
+    assert op.budget(60) == pytest.approx(10 - Operation.MARGIN)
+    assert op.budget(2) == 2
+    now[0] += 20
+    with pytest.raises(OCFError) as raised:
+        op.budget(2)
+    assert "ran out of its 10s timeout" in raised.value.reason
+
+
+def test_dispatch_of_unknown_action_is_unimplemented(capsys):
+    status, _, err = run_main(["notify"], {"OCF_RESKEY_target": "x"}, capsys)
+    assert status == ExitStatus.ERR_UNIMPLEMENTED and "usage:" in err
+
+
+def test_no_action_is_an_argument_error_and_usage_succeeds(capsys):
+    assert run_main([], {}, capsys)[0] == ExitStatus.ERR_ARGS
+    status, out, _ = run_main(["usage"], {}, capsys)
+    assert status == ExitStatus.SUCCESS and "validate-all" in out
+
+
+def test_meta_data_escapes_and_declares_everything(capsys):
+    status, out, _ = run_main(["meta-data"], {}, capsys)
+    assert status == ExitStatus.SUCCESS
+    assert "A &lt;test&gt; agent &amp; friends" in out
+    assert '<parameter name="target" unique="1" required="1">' in out
+    assert '<content type="integer" default="3"/>' in out
+    assert '<action name="monitor" timeout="20s" interval="10s" depth="0"/>' in out
+
+
+def test_meta_data_validates_against_the_ocf_dtd(tmp_path):
+    path = tmp_path / "echo.xml"
+    path.write_text(render(Echo))
+    subprocess.run(["xmllint", "--noout", "--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd",
+                    str(path)], check=True)
+
+
+def test_failure_prints_exit_reason(capsys, tmp_path):
+    env = {"OCF_RESKEY_target": str(tmp_path / "absent"), "OCF_RESKEY_CRM_meta_interval": "10000"}
+    status, _, err = run_main(["monitor"], env, capsys)
+    assert status == ExitStatus.NOT_RUNNING
+    assert "ocf-exit-reason:%s is absent" % (tmp_path / "absent") in err
+
+
+def test_internal_error_is_one_line_not_a_traceback(capsys):
+    status, _, err = run_main(["monitor"], {"OCF_RESKEY_target": "explode",
+                                             "OCF_RESKEY_CRM_meta_interval": "10000"}, capsys)
+    assert status == ExitStatus.ERR_GENERIC
+    assert "ocf-exit-reason:internal error in echo monitor: KeyError" in err
+    assert "Traceback" not in err
+
+
+def test_bad_configuration_stops_cleanly_and_probes_as_not_running(capsys):
+    assert run_main(["stop"], {}, capsys)[0] == ExitStatus.SUCCESS
+    assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "0"}, capsys)[0] == 7
+    assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "5000"}, capsys)[0] == 6
+    assert run_main(["start"], {}, capsys)[0] == ExitStatus.ERR_CONFIGURED
+
+
+def test_start_runs_commands_and_dry_run_changes_nothing(capsys, tmp_path):
+    target = tmp_path / "started"
+    status, out, _ = run_main(["start", "--dry-run"], {"OCF_RESKEY_target": str(target)}, capsys)
+    assert status == 0 and "dry-run: would run: touch %s" % target in out
+    assert not target.exists()
+    assert run_main(["start"], {"OCF_RESKEY_target": str(target), "XCATHA_DRY_RUN": "1"},
+                    capsys)[0] == 0
+    assert not target.exists()
+    assert run_main(["start"], {"OCF_RESKEY_target": str(target)}, capsys)[0] == 0
+    assert target.exists()
+
+
+def make_runner(dry_run=False, timeout_ms=20000):
+    op = Operation("start", {"OCF_RESKEY_CRM_meta_timeout": str(timeout_ms)}, dry_run=dry_run)
+    stream = io.StringIO()
+    logger = log.Logger("test", {}, stream=stream)
+    return Runner(op, logger, out=io.StringIO()), stream
+
+
+def test_runner_captures_output_and_logs_each_command():
+    runner, logged = make_runner()
+    result = runner(["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=5)
+    assert (result.rc, result.out, result.err) == (3, "out\n", "err\n")
+    assert "sh -c 'echo out; echo err >&2; exit 3' exited 3: err" in logged.getvalue()
+
+
+def test_runner_kills_a_command_and_its_children_on_timeout():
+    runner, _ = make_runner()
+    started = time.monotonic()
+    result = runner(["sh", "-c", "sleep 30 & sleep 30"], timeout=0.5)
+    assert result.timed_out and time.monotonic() - started < 5
+    assert "timed out" in result.summary()
+
+
+def test_runner_timeout_is_capped_by_the_operation_timeout():
+    runner, _ = make_runner(timeout_ms=1600)
+    started = time.monotonic()
+    assert runner(["sleep", "30"], timeout=60).timed_out
+    assert time.monotonic() - started < 3
+
+
+def test_runner_reports_a_missing_binary_without_raising():
+    runner, _ = make_runner()
+    result = runner(["/nonexistent/tool"])
+    assert result.rc == 127 and "cannot run" in result.err
+
+
+def test_runner_check_raises_generic_error_with_summary():
+    runner, _ = make_runner()
+    with pytest.raises(OCFError) as raised:
+        runner(["false"], check=True)
+    assert raised.value.status == ExitStatus.ERR_GENERIC and "false exited 1" in raised.value.reason
+
+
+def test_dry_run_prints_changes_but_runs_queries(tmp_path):
+    runner, _ = make_runner(dry_run=True)
+    target = tmp_path / "file"
+    target.write_text("old\n")
+    runner(["rm", str(target)])
+    assert runner.query(["cat", str(target)]).out == "old\n"
+    runner.replace_file(str(target), "new\n")
+    runner.change("create a directory", lambda: (tmp_path / "d").mkdir())
+    printed = runner.out.getvalue()
+    assert "would run: rm %s" % target in printed
+    assert "-old\n+new\n" in printed and "would create a directory" in printed
+    assert target.read_text() == "old\n" and not (tmp_path / "d").exists()
+
+
+def test_replace_file_keeps_mode_and_owner(tmp_path):
+    runner, _ = make_runner()
+    target = tmp_path / "conf"
+    target.write_text("a\r\nb\r\n")
+    os.chmod(target, 0o640)
+    os.chown(target, 65534, 65534)
+    runner.replace_file(str(target), "a\r\nc\r\n")
+    assert target.read_bytes() == b"a\r\nc\r\n"
+    stat = target.stat()
+    assert (stat.st_mode & 0o777, stat.st_uid, stat.st_gid) == (0o640, 65534, 65534)
+    assert [p.name for p in tmp_path.iterdir()] == ["conf"]
+
+
+def test_logger_honours_logfile_facility_and_debug(tmp_path):
+    logfile = tmp_path / "ha.log"
+    stream = io.StringIO()
+    logger = log.Logger("xcat-vip", {"HA_LOGFILE": str(logfile), "HA_debug": "0"}, stream=stream)
+    logger.instance = "vip"
+    logger.info("hello")
+    logger.debug("hidden")
+    assert "xcat-vip(vip)[%d]: INFO: hello" % os.getpid() in logfile.read_text()
+    assert "hidden" not in logfile.read_text() and stream.getvalue() == ""
+    debugging = log.Logger("x", {"HA_debug": "1"}, stream=stream)
+    debugging.debug("shown")
+    assert "x DEBUG: shown" in stream.getvalue()
+
+
+def test_find_binary_honours_ocf_tester_missing_binary_mode(monkeypatch):
+    assert ocf.find_binary("sh")
+    monkeypatch.setenv("OCF_TESTER_FAIL_HAVE_BINARY", "1")
+    assert ocf.find_binary("sh") is None
+
+
+@pytest.mark.parametrize("agent", sorted(install.AGENTS))
+def test_checked_in_launchers_are_the_generated_ones(agent):
+    path = os.path.join(AGENTS, agent)
+    with open(path) as handle:
+        assert handle.read() == install.launcher(agent)
+    assert os.stat(path).st_mode & 0o777 == 0o755
+
+
+def test_installed_agents_run_from_their_own_lib_in_a_bare_environment(tmp_path):
+    install.install(str(tmp_path), out=lambda line: None)
+    for agent in install.AGENTS:
+        installed = tmp_path / "resource.d" / "xcat" / agent
+        result = subprocess.run([str(installed), "meta-data"], env={}, capture_output=True,
+                                text=True, cwd="/", check=True)
+        assert '<resource-agent name="%s"' % agent in result.stdout
+    assert (tmp_path / "lib" / "xcat" / "xcatha_ocf" / "ocf.py").exists()
+
+
+def test_agent_modules_import_no_heavy_modules():
+    """The agents' import path stays light: no jinja2, lxml, yaml, subprocess or re."""
+    modules = ["xcatha_ocf.agents." + module for module in install.AGENTS.values()]
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "for m in %r: __import__(m)\n"
+            "print(' '.join(sorted(sys.modules)))" % (REPO, modules))
+    loaded = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], capture_output=True,
+                            text=True, check=True).stdout.split()
+    heavy = {"jinja2", "lxml", "yaml", "subprocess", "re", "ipaddress", "dataclasses", "logging"}
+    assert not heavy & set(loaded)
+
+
+def test_runtime_and_agents_stay_python36_compatible():
+    """RHEL 8 and SLES 15 run agents under Python 3.6."""
+    vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
+    runtime = ["ocf.py", "runner.py", "log.py", "metadata.py", "files.py", "netif.py",
+               "distro.py", "install.py", "agents"]
+    paths = [os.path.join(REPO, "xcatha_ocf", name) for name in runtime]
+    result = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + paths,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_launcher_without_its_runtime_reports_not_installed(tmp_path):
+    agent_dir = tmp_path / "resource.d" / "xcat"
+    agent_dir.mkdir(parents=True)
+    launcher = agent_dir / "xcat-vip"
+    install.write_executable(str(launcher), install.launcher("xcat-vip"))
+    result = subprocess.run([str(launcher), "monitor"], env={}, capture_output=True, text=True)
+    assert result.returncode == ExitStatus.ERR_INSTALLED
+    assert "ocf-exit-reason:xcatha_ocf runtime missing or outdated" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,520 @@
+"""xcat-services with an injected fake runner: the exact commands per
+distribution and option set."""
+
+import json
+import os
+
+import pytest
+
+from xcatha_ocf import ocf
+from xcatha_ocf import servicestack as stack
+from xcatha_ocf.agents import services
+from xcatha_ocf.ocf import ExitStatus, OCFError
+
+from services_fakes import DEBIAN_OS, FakeHost, logged, make_agent
+
+SHOW = "systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,UnitFileState -- "
+RHEL_QUERY = SHOW + "postgresql xcatd named dhcpd chronyd ntpd conserver goconserver"
+DEBIAN_QUERY = (SHOW + "postgresql@15-main postgresql xcatd named isc-dhcp-server chrony ntpsec ntp "
+                "conserver-server goconserver")
+RHEL_UNITS = ["postgresql", "xcatd", "named", "dhcpd", "chronyd", "conserver"]
+MGTIFNAME = ["lsdef -t network -i net,mask,mgtifname -c",
+             "chdef -t network -o 10_0_0_0-255_255_255_0 mgtifname=eth0:0"]
+
+
+@pytest.fixture(autouse=True)
+def xcat_commands(tmp_path, monkeypatch):
+    """Executables named like xCAT's commands, so validate finds them (never run)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("makedns", "makedhcp", "makeconservercf", "makegocons", "lsdef", "chdef",
+                 "pg_isready", "systemctl", "lsxcatd"):
+        path = bin_dir / name
+        path.write_text("#!/bin/sh\nexit 99\n")
+        path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("OCF_TESTER_FAIL_HAVE_BINARY", raising=False)
+
+
+def host_of(names, active="inactive", enabled="disabled", **options):
+    return FakeHost({name: (active, enabled) for name in names}, **options)
+
+
+def start(agent):
+    return agent.dispatch("start")
+
+
+# -- start ---------------------------------------------------------------------------------
+
+def test_rhel_start_runs_the_documented_sequence(tmp_path):
+    host = host_of(RHEL_UNITS, enabled="enabled")
+    agent = make_agent(tmp_path, host)
+    assert start(agent) == ExitStatus.SUCCESS
+    assert agent.run.commands == [
+        RHEL_QUERY,
+        "systemctl disable postgresql xcatd named dhcpd chronyd conserver",
+        "systemctl start postgresql",
+        "pg_isready -q -t 2",
+        "systemctl start xcatd",
+    ] + MGTIFNAME + [
+        "makedns -n",
+        "systemctl start named",
+        "makedhcp -n",
+        "systemctl start dhcpd",
+        "makedhcp -a",
+        "systemctl start chronyd",
+        "makeconservercf",
+        "systemctl start conserver",
+    ]
+    assert all(state == ["active", "disabled"] for state in host.units.values())
+
+
+def test_debian_start_uses_the_cluster_instance_and_debian_names(tmp_path):
+    names = ["postgresql@15-main", "postgresql", "xcatd", "named", "isc-dhcp-server", "ntpsec",
+             "conserver-server"]
+    host = host_of(names)
+    host.units["postgresql"][1] = "enabled"
+    agent = make_agent(tmp_path, host, os_release=DEBIAN_OS, pg_versions=("13", "15"),
+                       params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert agent.run.commands == [
+        DEBIAN_QUERY,
+        "systemctl disable postgresql",
+        "systemctl start postgresql@15-main",
+        "pg_isready -q -t 2",
+        "systemctl start xcatd",
+        "makedns -n",
+        "systemctl start named",
+        "makedhcp -n",
+        "systemctl start isc-dhcp-server",
+        "makedhcp -a",
+        "systemctl start ntpsec",
+        "makeconservercf",
+        "systemctl start conserver-server",
+    ]
+
+
+def test_debian_without_a_cluster_directory_uses_the_postgresql_unit(tmp_path):
+    names = ["postgresql", "xcatd", "named", "isc-dhcp-server", "chrony"]
+    agent = make_agent(tmp_path, host_of(names), os_release=DEBIAN_OS,
+                       params={"console": "none", "regenerate": "none", "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands[0] == SHOW + (
+        "postgresql xcatd named isc-dhcp-server chrony ntpsec ntp conserver-server goconserver")
+    assert agent.run.commands[1:] == [
+        "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
+        "systemctl start named", "systemctl start isc-dhcp-server", "systemctl start chrony"]
+
+
+def test_goconserver_starts_before_makegocons(tmp_path):
+    host = host_of(["postgresql", "xcatd", "named", "dhcpd", "ntpd", "goconserver"])
+    agent = make_agent(tmp_path, host, params={"regenerate": "makeconservercf",
+                                               "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands[1:] == [
+        "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
+        "systemctl start named", "systemctl start dhcpd", "systemctl start ntpd",
+        "systemctl start goconserver", "makegocons"]
+
+
+@pytest.mark.parametrize("consoleservice, expected", [
+    ("goconserver", ["systemctl start goconserver", "makegocons"]),
+    (None, ["makeconservercf", "systemctl start conserver"]),
+])
+def test_auto_console_with_both_installed_follows_site_consoleservice(tmp_path, consoleservice,
+                                                                      expected):
+    host = host_of(RHEL_UNITS + ["goconserver"], consoleservice=consoleservice)
+    agent = make_agent(tmp_path, host, params={"regenerate": "makeconservercf",
+                                               "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands[-3:] == ["lsdef -t site -i consoleservice -c"] + expected
+    chosen = expected[0].split()[-1] if consoleservice else "conserver"
+    assert json.load(open(agent.state_file))["console"] == chosen
+
+
+def test_explicit_console_ignores_the_other_one(tmp_path):
+    host = host_of(RHEL_UNITS + ["goconserver"])
+    agent = make_agent(tmp_path, host, params={"console": "goconserver", "regenerate": "none",
+                                               "mgtifname": "none"})
+    start(agent)
+    assert "systemctl start conserver" not in agent.run.commands
+    assert agent.run.commands[-1] == "systemctl start goconserver"
+
+
+def test_auto_console_with_no_console_server_installed_runs_none(tmp_path):
+    agent = make_agent(tmp_path, host_of(RHEL_UNITS[:-1]), params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert agent.run.commands[-1] == "systemctl start chronyd"
+
+
+def test_console_none_and_a_services_override(tmp_path):
+    host = host_of(["postgresql", "xcatd", "named", "kea-dhcp4-server", "chronyd", "conserver"])
+    agent = make_agent(tmp_path, host, params={
+        "services": "chronyd dhcp=kea-dhcp4-server xcatd named postgresql",
+        "console": "none", "regenerate": "makedhcp", "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands == [
+        SHOW + "postgresql xcatd named kea-dhcp4-server chronyd",
+        "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
+        "systemctl start named", "makedhcp -n", "systemctl start kea-dhcp4-server",
+        "makedhcp -a", "systemctl start chronyd"]
+
+
+def test_disable_boot_units_off_leaves_enablement_alone_and_warns(tmp_path):
+    host = host_of(RHEL_UNITS, enabled="enabled")
+    agent = make_agent(tmp_path, host, params={"disable_boot_units": "false", "regenerate": "none",
+                                               "mgtifname": "none"})
+    start(agent)
+    assert not any("disable" in command for command in agent.run.commands)
+    assert "enabled at boot" in logged(agent) and "xcatd" in logged(agent)
+
+
+def test_start_twice_redoes_nothing_expensive(tmp_path):
+    host = host_of(RHEL_UNITS)
+    start(make_agent(tmp_path, host))
+    again = make_agent(tmp_path, host)
+    assert start(again) == ExitStatus.SUCCESS
+    assert again.run.commands == [RHEL_QUERY, "pg_isready -q -t 2"]
+
+
+def test_regeneration_reruns_after_reboot_or_when_its_service_died(tmp_path):
+    host = host_of(RHEL_UNITS)
+    start(make_agent(tmp_path, host))
+    host.units["named"][0] = "failed"
+    agent = make_agent(tmp_path, host)
+    start(agent)
+    assert agent.run.commands == [RHEL_QUERY, "pg_isready -q -t 2", "makedns -n",
+                                  "systemctl start named"]
+    rebooted = make_agent(tmp_path, host, boot_id="boot-2")
+    start(rebooted)
+    assert rebooted.run.commands[2:] == MGTIFNAME + ["makedns -n", "makedhcp -n", "makedhcp -a",
+                                                     "makeconservercf"]
+
+
+def test_changed_configuration_regenerates_again(tmp_path):
+    host = host_of(RHEL_UNITS)
+    start(make_agent(tmp_path, host, params={"regenerate": "makedns"}))
+    agent = make_agent(tmp_path, host, params={"regenerate": "makedns makedhcp"})
+    start(agent)
+    assert "makedns -n" in agent.run.commands and "makedhcp -n" in agent.run.commands
+
+
+def test_parallel_regenerate_runs_both_sequences(tmp_path):
+    host = host_of(RHEL_UNITS)
+    agent = make_agent(tmp_path, host, params={"parallel_regenerate": "true", "console": "none",
+                                               "mgtifname": "none"})
+    start(agent)
+    tail = agent.run.commands[4:]
+    dns = [c for c in tail if "dns" in c or "named" in c]
+    dhcp = [c for c in tail if "dhcp" in c]
+    assert dns == ["makedns -n", "systemctl start named"]
+    assert dhcp == ["makedhcp -n", "systemctl start dhcpd", "makedhcp -a"]
+    assert tail[-1] == "systemctl start chronyd"
+    assert sorted(json.load(open(agent.state_file))["done"]) == ["makedhcp", "makedns"]
+
+
+def test_parallel_failure_reports_the_failing_branch_after_both_finish(tmp_path):
+    host = host_of(RHEL_UNITS, failing={"makedns -n"})
+    agent = make_agent(tmp_path, host, params={"parallel_regenerate": "true",
+                                               "mgtifname": "none"})
+    with pytest.raises(OCFError) as error:
+        start(agent)
+    assert "makedns -n exited 1" in error.value.reason
+    assert "makedhcp -a" in agent.run.commands
+    assert "systemctl start chronyd" not in agent.run.commands
+
+
+def test_a_failing_regeneration_fails_start_and_names_it(tmp_path):
+    host = host_of(RHEL_UNITS, failing={"makedhcp -n"})
+    agent = make_agent(tmp_path, host, params={"mgtifname": "none"})
+    with pytest.raises(OCFError) as error:
+        start(agent)
+    assert error.value.status == ExitStatus.ERR_GENERIC
+    assert error.value.reason.startswith("makedhcp -n exited 1")
+    assert agent.run.commands[-1] == "makedhcp -n"
+
+
+def test_makedhcp_a_failure_is_a_warning_and_is_retried_next_start(tmp_path):
+    host = host_of(RHEL_UNITS, failing={"makedhcp -a"})
+    agent = make_agent(tmp_path, host, params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert "makedhcp -a failed, continuing" in logged(agent)
+    assert agent.run.commands[-1] == "systemctl start conserver"
+    host.failing.clear()
+    again = make_agent(tmp_path, host, params={"mgtifname": "none"})
+    start(again)
+    assert again.run.commands[2:] == ["makedhcp -n", "makedhcp -a"]
+
+
+def test_failed_unit_start_stops_the_plan(tmp_path):
+    host = host_of(RHEL_UNITS, failing={"systemctl start xcatd"})
+    agent = make_agent(tmp_path, host)
+    with pytest.raises(OCFError) as error:
+        start(agent)
+    assert "systemctl start xcatd exited 1" in error.value.reason
+    assert agent.run.commands[-1] == "systemctl start xcatd"
+
+
+def test_xcatd_that_never_answers_times_out_within_the_step(tmp_path):
+    agent = make_agent(tmp_path, host_of(RHEL_UNITS), xcatd_answers=False)
+    now = [0.0]
+    agent.clock = lambda: now[0]
+    agent.sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)
+    with pytest.raises(OCFError) as error:
+        start(agent)
+    assert "waiting until xcatd answers on port 3001" in error.value.reason
+    assert now[0] >= stack.READY_TIMEOUT
+
+
+def test_mgtifname_already_set_is_not_rewritten_and_explicit_label(tmp_path):
+    host = host_of(RHEL_UNITS)
+    agent = make_agent(tmp_path, host, params={"mgtifname": "eth0", "regenerate": "none"})
+    start(agent)
+    assert "lsdef -t network -i net,mask,mgtifname -c" in agent.run.commands
+    assert not any(c.startswith("chdef") for c in agent.run.commands)
+
+
+def test_no_alias_label_is_a_warning(tmp_path):
+    agent = make_agent(tmp_path, host_of(RHEL_UNITS), addresses=[("eth0", "10.0.0.2")],
+                       params={"regenerate": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert "no alias label on this host" in logged(agent)
+
+
+def test_missing_software_is_err_installed(tmp_path):
+    agent = make_agent(tmp_path, host_of(["postgresql", "xcatd", "named", "chronyd"]),
+                       params={"console": "conserver"})
+    with pytest.raises(OCFError) as error:
+        start(agent)
+    assert error.value.status == ExitStatus.ERR_INSTALLED
+    assert error.value.reason.startswith("not installed: dhcpd conserver")
+
+
+def test_dry_run_prints_the_whole_plan_and_changes_nothing(tmp_path):
+    host = host_of(RHEL_UNITS, enabled="enabled")
+    agent = make_agent(tmp_path, host, dry_run=True, params={"parallel_regenerate": "yes"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert agent.run.commands == [RHEL_QUERY]
+    assert agent.run.out.getvalue().splitlines() == [
+        "dry-run: would run: systemctl disable postgresql xcatd named dhcpd chronyd conserver",
+        "dry-run: would run: systemctl start postgresql",
+        "dry-run: would wait up to 120s until postgresql accepts connections",
+        "dry-run: would run: systemctl start xcatd",
+        "dry-run: would wait up to 120s until xcatd answers on port 3001",
+        "dry-run: would set networks.mgtifname=eth0:0 on the xCAT network containing 10.0.0.1 "
+        "(lsdef -t network, chdef)",
+        "dry-run: would run these 2 sequences in parallel:",
+        "dry-run: would run: makedns -n",
+        "dry-run: would run: systemctl start named",
+        "dry-run: would run: makedhcp -n",
+        "dry-run: would run: systemctl start dhcpd",
+        "dry-run: would run: makedhcp -a",
+        "dry-run: would run: systemctl start chronyd",
+        "dry-run: would run: makeconservercf",
+        "dry-run: would run: systemctl start conserver",
+    ]
+    assert not os.path.exists(agent.state_file)
+    assert host.units["xcatd"] == ["inactive", "enabled"]
+
+
+# -- stop ----------------------------------------------------------------------------------
+
+def test_stop_runs_in_reverse_and_keeps_going_past_failures(tmp_path):
+    host = host_of(RHEL_UNITS, active="active", failing={"systemctl stop named"})
+    agent = make_agent(tmp_path, host, action="stop")
+    with pytest.raises(OCFError) as error:
+        agent.dispatch("stop")
+    assert agent.run.commands == [RHEL_QUERY] + ["systemctl stop " + u for u in reversed(RHEL_UNITS)]
+    assert error.value.reason == ("stop failed: systemctl stop named exited 1: "
+                                  "systemctl failed on purpose")
+    assert host.units["postgresql"][0] == "inactive"
+
+
+def test_stop_of_a_stopped_stack_succeeds_and_forgets_the_boot_record(tmp_path):
+    host = host_of(RHEL_UNITS)
+    start(make_agent(tmp_path, host))
+    stop = make_agent(tmp_path, host, action="stop")
+    assert stop.dispatch("stop") == ExitStatus.SUCCESS
+    assert not os.path.exists(stop.state_file)
+    again = make_agent(tmp_path, host, action="stop")
+    assert again.dispatch("stop") == ExitStatus.SUCCESS
+    assert again.run.commands == [RHEL_QUERY]
+
+
+def test_stop_stops_only_what_runs_and_both_consoles_when_auto(tmp_path):
+    host = host_of(RHEL_UNITS + ["goconserver"])
+    host.units["goconserver"][0] = "active"
+    host.units["xcatd"][0] = "failed"
+    agent = make_agent(tmp_path, host, action="stop")
+    agent.dispatch("stop")
+    assert agent.run.commands == [RHEL_QUERY, "systemctl stop goconserver"]
+
+
+# -- monitor -------------------------------------------------------------------------------
+
+def monitor(tmp_path, host, **options):
+    agent = make_agent(tmp_path, host, action="monitor", **options)
+    try:
+        return agent.dispatch("monitor"), agent
+    except OCFError as error:
+        agent.reason = error.reason
+        return error.status, agent
+
+
+def test_monitor_all_stopped_is_not_running_with_one_systemd_call(tmp_path):
+    status, agent = monitor(tmp_path, host_of(RHEL_UNITS), interval_ms=30000)
+    assert status == ExitStatus.NOT_RUNNING
+    assert agent.run.commands == [RHEL_QUERY]
+
+
+def test_monitor_time_service_alone_does_not_make_the_stack_running(tmp_path):
+    host = host_of(RHEL_UNITS)
+    host.units["chronyd"][0] = "active"
+    status, _ = monitor(tmp_path, host)
+    assert status == ExitStatus.NOT_RUNNING
+    host.units["dhcpd"][0] = "active"
+    status, agent = monitor(tmp_path, host)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason.startswith("partly running: postgresql (inactive), xcatd (inactive)")
+
+
+def test_monitor_all_running_is_success(tmp_path):
+    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"), interval_ms=30000)
+    assert status == ExitStatus.SUCCESS
+    assert agent.run.commands == [RHEL_QUERY]
+
+
+def test_monitor_partly_running_names_the_units(tmp_path):
+    host = host_of(RHEL_UNITS, active="active")
+    host.units["named"][0] = "failed"
+    host.units["conserver"][0] = "inactive"
+    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason == "partly running: named (failed), conserver (inactive) not running"
+
+
+def test_monitor_depth_10_connects_to_xcatd(tmp_path):
+    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"), check_level=10,
+                            xcatd_answers=False, interval_ms=60000)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason == "xcatd does not answer on port 3001"
+
+
+def test_monitor_depth_20_runs_lsxcatd(tmp_path):
+    host = host_of(RHEL_UNITS, active="active")
+    status, agent = monitor(tmp_path, host, check_level=20, interval_ms=300000)
+    assert status == ExitStatus.SUCCESS
+    assert agent.run.commands == [RHEL_QUERY, "lsxcatd -a"]
+    host.failing.add("lsxcatd -a")
+    status, agent = monitor(tmp_path, host, check_level=20, interval_ms=300000)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason.startswith("xCAT round trip failed: lsxcatd -a exited 1")
+
+
+def test_monitor_with_two_consoles_counts_the_one_start_chose(tmp_path):
+    host = host_of(RHEL_UNITS + ["goconserver"], consoleservice="goconserver")
+    start(make_agent(tmp_path, host, params={"mgtifname": "none"}))
+    assert host.units["conserver"][0] == "inactive"
+    status, _ = monitor(tmp_path, host, interval_ms=30000)
+    assert status == ExitStatus.SUCCESS
+    host.units["goconserver"][0] = "failed"
+    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    assert agent.reason == "partly running: goconserver (failed) not running"
+
+
+def test_probe_without_systemd_or_systemctl_is_not_running(tmp_path, monkeypatch):
+    host = host_of(RHEL_UNITS)
+    host.failing.add(RHEL_QUERY)
+    status, _ = monitor(tmp_path, host)
+    assert status == ExitStatus.NOT_RUNNING
+    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    assert status == ExitStatus.ERR_GENERIC
+    monkeypatch.setenv("OCF_TESTER_FAIL_HAVE_BINARY", "1")
+    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"))
+    assert status == ExitStatus.NOT_RUNNING and agent.run.commands == []
+
+
+# -- validation ----------------------------------------------------------------------------
+
+def test_validate_all_reports_enabled_units(tmp_path):
+    host = host_of(RHEL_UNITS)
+    host.units["dhcpd"][1] = "enabled"
+    agent = make_agent(tmp_path, host, action="validate-all")
+    assert agent.dispatch("validate-all") == ExitStatus.SUCCESS
+    assert "enabled at boot; start will disable them: dhcpd" in logged(agent)
+    assert agent.run.commands == [RHEL_QUERY]
+
+
+def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(tmp_path):
+    names = ["postgresql", "xcatd", "named", "isc-dhcp-server", "chrony", "conserver-server"]
+    host = host_of(names)
+    for unit in ("isc-dhcp-server", "conserver-server"):
+        host.units[unit][1] = "generated"
+    host.sysv_enabled["isc-dhcp-server"] = True
+    agent = make_agent(tmp_path, host, os_release=DEBIAN_OS, params={"regenerate": "none",
+                                                                     "mgtifname": "none"})
+    start(agent)
+    assert agent.run.commands[1:4] == ["systemctl is-enabled isc-dhcp-server",
+                                       "systemctl is-enabled conserver-server",
+                                       "systemctl disable isc-dhcp-server"]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"services": "postgresql dns=named;reboot"}, "is not a unit name"),
+    ({"services": "postgresql frobd"}, "cannot tell the role of frobd"),
+    ({"services": "conserver goconserver"}, "cannot both run"),
+    ({"console": "both"}, "expected one of auto"),
+    ({"regenerate": "makedns makenothing"}, "'makenothing' is not one of"),
+    ({"xcatd_port": "70000"}, "must be at most 65535"),
+    ({"mgtifname": "eth0 0"}, "interface label"),
+])
+def test_bad_parameters_are_err_configured(params, message):
+    environ = {"OCF_RESKEY_" + key: value for key, value in params.items()}
+    with pytest.raises(OCFError) as error:
+        ocf.read_params(services.Services.PARAMETERS, environ)
+    assert error.value.status == ExitStatus.ERR_CONFIGURED
+    assert message in error.value.reason
+
+
+def test_override_without_xcatd_needs_regeneration_off(tmp_path):
+    agent = make_agent(tmp_path, host_of(["named"]), params={"services": "named"})
+    with pytest.raises(OCFError) as error:
+        agent.validate(full=False)
+    assert error.value.status == ExitStatus.ERR_CONFIGURED
+    ok = make_agent(tmp_path, host_of(["named"]), params={
+        "services": "named", "regenerate": "none", "mgtifname": "none"})
+    assert start(ok) == ExitStatus.SUCCESS
+    assert ok.run.commands[1:] == ["systemctl start named"]
+
+
+def test_show_blocks_are_matched_by_id_then_by_position():
+    blocks = [{"Id": "xcatd.service"}, {"Id": "named.service"}, {"Id": "postgresql.service"}]
+    matched = services.match_blocks(["postgresql", "bind9", "xcatd"], blocks)
+    assert matched["postgresql"]["Id"] == "postgresql.service"
+    assert matched["xcatd"]["Id"] == "xcatd.service"
+    assert matched["bind9"]["Id"] == "named.service"
+
+
+# -- the pure plan ---------------------------------------------------------------------------
+
+def test_plan_parallel_only_when_both_sides_regenerate():
+    units = {stack.DATABASE: "postgresql", stack.XCATD: "xcatd", stack.DNS: "named",
+             stack.DHCP: "dhcpd"}
+    settings = stack.Settings(regenerate=[stack.MAKEDNS], parallel=True, mgtifname="none")
+    kinds = [step.kind for step in stack.start_plan(units, settings)]
+    assert "parallel" not in kinds
+    settings = stack.Settings(parallel=True, mgtifname="none")
+    plan = stack.start_plan(units, settings)
+    assert [step.describe() for step in plan[-1].branches[0]] == ["makedns -n",
+                                                                  "systemctl start named"]
+
+
+def test_plan_timeouts_follow_the_parameters():
+    units = {stack.XCATD: "xcatd", stack.DNS: "named", stack.DHCP: "dhcpd", stack.CONSERVER: "c"}
+    settings = stack.Settings(makedns_timeout=11, makedhcp_timeout=22, console_timeout=33,
+                              mgtifname="none")
+    timeouts = {step.describe(): step.timeout for step in stack.start_plan(units, settings)}
+    assert timeouts["makedns -n"] == 11
+    assert timeouts["makedhcp -n"] == timeouts["makedhcp -a"] == 22
+    assert timeouts["makeconservercf"] == 33
+    assert timeouts["systemctl start xcatd"] == stack.UNIT_TIMEOUT
