@@ -193,3 +193,45 @@ def test_progress_rewrites_a_waiting_line_only_on_a_terminal():
         progress.event("xcat-vip Started on xcatmn2")
         assert ("\r" in out.getvalue()) == terminal
         assert out.getvalue().endswith("[  0.0s] xcat-vip Started on xcatmn2\n")
+
+
+def test_fencing_disabled_warns_about_the_old_node(cib):
+    path = cib("running_xcatmn1")
+    opsim.tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
+    code, out = move(opsim.SimulatedCluster(path))
+    assert code == 0
+    assert out.startswith("warning: fencing is disabled. If the old node died, make sure it is powered off")
+
+
+def test_progress_is_polled_while_a_real_command_runs(cib):
+    """A real child process: the cluster state is read until it ends."""
+    path = cib("running_xcatmn1")
+    runner = CommandRunner(env={"CIB_file": path})
+    progress = failover.report.Progress(io.StringIO(), False)
+    watcher = failover.Watcher(runner, GROUP, progress)
+    looks = []
+    original = watcher.look
+    watcher.look = lambda: looks.append(1) or original()
+    import time
+    started = time.monotonic()
+    result = failover.run_watching(runner, ["sh", "-c", "sleep 0.6; echo moved"], watcher,
+                                   time.monotonic() + 10, time.monotonic, lambda seconds: time.sleep(0.1))
+    assert result.ok and result.out == "moved\n"
+    assert len(looks) >= 3 and time.monotonic() - started < 5
+    assert watcher.state.members(GROUP)[0].nodes == ["xcatmn1"]
+
+
+def test_a_command_that_outlives_the_deadline_is_killed(cib):
+    runner = CommandRunner()
+    progress = failover.report.Progress(io.StringIO(), False)
+    watcher = failover.Watcher(CommandRunner(env={"CIB_file": cib("running_xcatmn1")}), GROUP, progress)
+    clock = opsim.Clock()
+    result = failover.run_watching(runner, ["sleep", "30"], watcher, clock() - 30, clock, clock.sleep)
+    assert result.timed_out and not result.ok
+
+
+def test_ssh_runner_quotes_the_remote_command():
+    from xcatha_ocf.ops.commands import SshRunner
+    result = SshRunner("xcatmn2", ssh="echo")(["sh", "-c", "ls -1d /a b 2>/dev/null"])
+    assert result.out == ("-o BatchMode=yes -o ConnectTimeout=5 -l root xcatmn2 -- "
+                          "sh -c 'ls -1d /a b 2>/dev/null'\n")
