@@ -235,3 +235,13 @@ def test_ssh_runner_quotes_the_remote_command():
     result = SshRunner("xcatmn2", ssh="echo")(["sh", "-c", "ls -1d /a b 2>/dev/null"])
     assert result.out == ("-o BatchMode=yes -o ConnectTimeout=5 -l root xcatmn2 -- "
                           "sh -c 'ls -1d /a b 2>/dev/null'\n")
+
+
+def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib):
+    runner = opsim.SimulatedCluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
+    assert move(runner, wait=5)[0] == 1
+    runner.changes[:] = []
+    code, out = move(runner)
+    assert code == 1 and runner.changes == []
+    assert "xcat-shared failed to start on xcatmn2 before (error: User-injected result)" in out
+    assert "`pcs resource cleanup xcat-group --node xcatmn2`" in out

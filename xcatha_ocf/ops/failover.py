@@ -14,7 +14,7 @@ that xcatd answers on the VIP.
   ``crm resource move`` and ``crm resource clear`` run.
 
 It refuses, saying why, when NODE cannot take the group (offline, standby,
-maintenance, unknown), when a node is UNCLEAN (the procedure's warning about an
+maintenance, unknown, a member's start failed there before), when a node is UNCLEAN (the procedure's warning about an
 unplanned failover: the old node may still hold the VIP and the shared data
 until it is fenced), without quorum, or in maintenance mode.
 """
@@ -62,6 +62,14 @@ def refuse_reasons(state, group, target):
         raise Refusal("the cluster is in maintenance mode (maintenance-mode=true)")
     if not state.quorum:
         raise Refusal("this partition has no quorum: Pacemaker will not start the group")
+    members = set(member.id for member in state.members(group))
+    for failure in state.failures:
+        if failure.resource in members and failure.node == target and failure.task == "start":
+            raise Refusal(
+                "%s failed to start on %s before (%s%s): Pacemaker will not start it there until that "
+                "is cleaned up: `pcs resource cleanup %s --node %s` (crmsh: `crm resource cleanup %s %s`)"
+                % (failure.resource, target, failure.exit_status,
+                   ": " + failure.exit_reason if failure.exit_reason else "", group, target, group, target))
     unmanaged = [member.id for member in state.members(group) if not member.managed]
     if unmanaged:
         raise Refusal("unmanaged resources in %s: %s" % (group, ", ".join(unmanaged)))
