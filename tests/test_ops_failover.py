@@ -244,4 +244,4 @@ def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib):
     code, out = move(runner)
     assert code == 1 and runner.changes == []
     assert "xcat-shared failed to start on xcatmn2 before (error: User-injected result)" in out
-    assert "`pcs resource cleanup xcat-group --node xcatmn2`" in out
+    assert "`pcs resource cleanup xcat-group node=xcatmn2`" in out

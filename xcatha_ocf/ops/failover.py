@@ -67,7 +67,7 @@ def refuse_reasons(state, group, target):
         if failure.resource in members and failure.node == target and failure.task == "start":
             raise Refusal(
                 "%s failed to start on %s before (%s%s): Pacemaker will not start it there until that "
-                "is cleaned up: `pcs resource cleanup %s --node %s` (crmsh: `crm resource cleanup %s %s`)"
+                "is cleaned up: `pcs resource cleanup %s node=%s` (crmsh: `crm resource cleanup %s %s`)"
                 % (failure.resource, target, failure.exit_status,
                    ": " + failure.exit_reason if failure.exit_reason else "", group, target, group, target))
     unmanaged = [member.id for member in state.members(group) if not member.managed]
