@@ -61,16 +61,14 @@ def check_hosts(nodes, vip):
             results.append(Check(WARN, "VIP in /etc/hosts", node.name,
                                  "%s has no entry (the procedure adds the VIP's name)" % vip))
     if len(texts) > 1:
-        names = sorted(texts)
-        union = set().union(*texts.values())
+        names = ", ".join(sorted(texts))
+        common = set.intersection(*texts.values())
         differences = ["only on %s: %s" % (name, "; ".join(sorted(entries - common)[:3]))
-                       for common in [set.intersection(*texts.values())]
                        for name, entries in sorted(texts.items()) if entries - common]
         if differences:
-            results.append(Check(FAIL, "/etc/hosts in sync", ", ".join(names), " | ".join(differences)))
+            results.append(Check(FAIL, "/etc/hosts in sync", names, " | ".join(differences)))
         else:
-            results.append(Check(PASS, "/etc/hosts in sync", ", ".join(names),
-                                 "%d entries, identical" % len(union)))
+            results.append(Check(PASS, "/etc/hosts in sync", names, "%d entries, identical" % len(common)))
     return results
 
 

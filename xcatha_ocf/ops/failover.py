@@ -146,7 +146,7 @@ def run_watching(runner, argv, watcher, deadline, clock, sleep):
             handle.kill()
             return commands.Result(argv, 1, err="still running 30 s after the deadline: stopped it",
                                    timed_out=True)
-        watcher.progress.waiting("waiting for %s" % argv[0])
+        watcher.progress.waiting("waiting for %s (%d s left)" % (" ".join(argv[:3]), deadline - clock()))
         sleep(POLL_SECONDS)
 
 
@@ -181,8 +181,12 @@ def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=comma
     try:
         state = cluster.read_state(runner)
         configuration = cluster.read_configuration(runner)
+    except cluster.ClusterError as error:
+        out.write("xcatha failover: cannot read the cluster: %s\n" % error)
+        return 1
+    try:
         refuse_reasons(state, group, target)
-    except (Refusal, cluster.ClusterError) as error:
+    except Refusal as error:
         out.write("xcatha failover: refused: %s\n" % error)
         return 1
     if not state.stonith_enabled:
