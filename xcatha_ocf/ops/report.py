@@ -75,6 +75,3 @@ class Progress(object):
         if self.pending:
             self.out.write("\r\033[K")
             self.pending = False
-
-    def done(self):
-        self._clear()
