@@ -37,7 +37,9 @@ class ClusterState(object):
             raise ClusterError("cannot parse crm_mon output: %s" % error)
         status = root.find("status")
         if status is not None and status.get("code") not in (None, "0"):
-            raise ClusterError("crm_mon: %s" % status.get("message"))
+            errors = [error.text for error in status.iter("error") if error.text]
+            raise ClusterError("crm_mon: %s (is Pacemaker running here?)" % "; ".join(
+                errors or [status.get("message", "failed")]))
         self.dc = None
         self.quorum = False
         self.options = {}
