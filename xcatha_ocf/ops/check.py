@@ -122,6 +122,8 @@ def check_boot_units(node):
                       + list(BOOT_UNITS))
     if result.rc == 127:
         return Check(WARN, "services not enabled at boot", node.name, "no systemctl: check your init system")
+    if not result.ok and not result.out.strip():
+        return Check(WARN, "services not enabled at boot", node.name, "cannot tell: " + result.summary())
     enabled = [line.split()[0] for line in result.out.splitlines()
                if len(line.split()) > 1 and line.split()[1].startswith("enabled")]
     if enabled:
