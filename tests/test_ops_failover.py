@@ -245,3 +245,11 @@ def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib):
     assert code == 1 and runner.changes == []
     assert "xcat-shared failed to start on xcatmn2 before (error: User-injected result)" in out
     assert "`pcs resource cleanup xcat-group node=xcatmn2`" in out
+
+
+def test_failed_pcs_move_clears_the_constraint_pcs_left(cib):
+    command = ["pcs", "resource", "move", GROUP, "xcatmn2", "--wait=60"]
+    runner = opsim.SimulatedCluster(cib("running_xcatmn1"), failing_commands=[command])
+    code, out = move(runner)
+    assert code == 1
+    assert runner.changes == [command, ["pcs", "resource", "clear", GROUP]]

@@ -87,24 +87,26 @@ def arrived(state, group, target):
 
 
 def plan(state, group, target, tool, wait):
-    """(description, [blocking command], [clean-up command]) for the move."""
+    """(description, [blocking command], [clean-up command], [clean-up after a failure])."""
     if running_on(state, group):
         if tool == "pcs":
+            # pcs removes its constraint itself, unless the move fails half-way.
             return ("the group runs on %s: pcs resource move (clears its constraint itself)"
                     % ", ".join(running_on(state, group)),
-                    [["pcs", "resource", "move", group, target, "--wait=%d" % wait]], [])
+                    [["pcs", "resource", "move", group, target, "--wait=%d" % wait]], [],
+                    [["pcs", "resource", "clear", group]])
         description = "the group runs on %s: crm_resource --move, wait, --clear" % (
             ", ".join(running_on(state, group)))
     else:
         if tool == "pcs":
             return ("the group is stopped: pcs resource move-with-constraint, then clear",
                     [["pcs", "resource", "move-with-constraint", group, target, "--wait=%d" % wait]],
-                    [["pcs", "resource", "clear", group]])
+                    [["pcs", "resource", "clear", group]], [])
         description = "the group is stopped: crm_resource --move, wait, --clear"
     return (description,
             [["crm_resource", "--move", "--resource", group, "--node", target],
              ["crm_resource", "--wait", "--timeout=%ds" % wait]],
-            [["crm_resource", "--clear", "--resource", group]])
+            [["crm_resource", "--clear", "--resource", group]], [])
 
 
 class Watcher(object):
@@ -196,10 +198,10 @@ def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=comma
     if arrived(state, group, target):
         progress.event("%s already runs on %s: nothing to move" % (group, target))
     else:
-        description, steps, cleanup = plan(state, group, target, tool, wait)
+        description, steps, cleanup, rescue = plan(state, group, target, tool, wait)
         out.write("%s to %s using %s: %s\n" % (group, target, tool if tool == "pcs" else
                                                 "crm_resource (no pcs here: crmsh cluster)", description))
-        if not move(runner, steps, cleanup, group, target, deadline, progress, clock, sleep):
+        if not move(runner, steps, cleanup, rescue, group, target, deadline, progress, clock, sleep):
             return 1
     if getattr(runner, "dry_run", False):
         out.write("dry-run: would then wait up to %d s for %s on %s and check xcatd on the VIP\n"
@@ -209,7 +211,7 @@ def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=comma
                             progress, clock, sleep) else 1
 
 
-def move(runner, steps, cleanup, group, target, deadline, progress, clock, sleep):
+def move(runner, steps, cleanup, rescue, group, target, deadline, progress, clock, sleep):
     watcher = Watcher(runner, group, progress)
     watcher.look()
     failed = None
@@ -218,7 +220,7 @@ def move(runner, steps, cleanup, group, target, deadline, progress, clock, sleep
         if not result.ok:
             failed = result.summary()
             break
-    for argv in cleanup:
+    for argv in cleanup + (rescue if failed else []):
         result = runner(argv, changes=True)
         if not result.dry_run:
             progress.event("ran: %s (%s)" % (commands.quote(argv), "ok" if result.ok else result.summary()))
