@@ -15,6 +15,7 @@ import pytest
 import opslive
 from xcatha_ocf.ops import check
 from xcatha_ocf.ops.commands import CommandRunner
+from xcatha_ocf.runner import Result
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root"),
@@ -111,11 +112,18 @@ def test_failover_on_a_host_without_pcs_uses_crm_resource(live):
 
 
 class InNode(CommandRunner):
-    """Runs commands inside a node's namespaces: check's local and peer runners."""
+    """Runs commands inside a node's namespaces (check's local and peer runners);
+    a crashed node answers like an unreachable ssh peer."""
 
     def __init__(self, live, node):
         CommandRunner.__init__(self)
-        self.prefix = live.enter(node)
+        self.pid = live.init_pid(node)
+        self.prefix = live.enter(node) if self.pid else None
+
+    def __call__(self, argv, timeout=30, changes=False):
+        if self.prefix is None:
+            return Result(list(argv), 255, err="ssh: connect to host: No route to host")
+        return CommandRunner.__call__(self, argv, timeout, changes)
 
     def _popen(self, argv):
         return CommandRunner._popen(self, self.prefix + argv)
@@ -156,3 +164,10 @@ def test_after_the_admin_confirms_the_node_is_down_the_group_starts_on_the_survi
     assert_moved(result, "xcatmn2")
     assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
     assert move_constraints(live) == []
+    # check from the survivor: the dead peer is unreachable, its confirmation is no fencing test.
+    results = check.run_checks(InNode(live, "xcatmn2"), lambda node: InNode(live, node))
+    found = dict(((item.name, item.node), item) for item in results)
+    assert found[("ssh", "xcatmn1")].verdict == check.FAIL
+    assert found[("fencing tested", "xcatmn1")].verdict == check.WARN
+    assert found[("fencing tested", "xcatmn1")].reason.startswith("only confirmed by hand")
+    assert found[("VIP only where the cluster put it", "xcatmn2")].verdict == check.PASS

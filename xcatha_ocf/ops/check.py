@@ -29,6 +29,7 @@ BOOT_UNITS = ("xcatd.service", "postgresql*.service", "named.service", "bind9.se
 PG_HBA_GLOBS = ("/var/lib/pgsql/data/pg_hba.conf", "/var/lib/pgsql/*/data/pg_hba.conf",
                 "/etc/postgresql/*/main/pg_hba.conf")
 CLOCK_WARN, CLOCK_FAIL = 0.5, 5.0
+HUMAN = "a human"   # the delegate of a manual confirmation (stonith_admin --confirm)
 
 
 class Node(object):
@@ -229,7 +230,9 @@ def check_fence_history(state, run):
     results = []
     for node in state.nodes:
         mine = [event for event in events if event.get("target") == node]
-        done = [event for event in mine if event.get("status") == "success"]
+        done = [event for event in mine if event.get("status") == "success"
+                and event.get("delegate") != HUMAN]
+        confirmed = [event for event in mine if event.get("delegate") == HUMAN]
         failed = [event for event in mine if event.get("status") == "failed"]
         if failed and not done:
             results.append(Check(FAIL, "fencing tested", node, "fencing %s failed%s" % (
@@ -239,9 +242,9 @@ def check_fence_history(state, run):
             results.append(Check(PASS, "fencing tested", node, "%s by %s at %s" % (
                 event.get("action"), event.get("delegate") or event.get("origin"), event.get("completed"))))
         else:
-            results.append(Check(WARN, "fencing tested", node,
-                                 "never fenced since the cluster started: test it in a maintenance window "
-                                 "(pcs stonith fence %s, or crm node fence %s)" % (node, node)))
+            results.append(Check(WARN, "fencing tested", node, "%s since the cluster started: test it in a "
+                                 "maintenance window (pcs stonith fence %s, or crm node fence %s)" % (
+                                     "only confirmed by hand" if confirmed else "never fenced", node, node)))
     return results
 
 
