@@ -141,7 +141,14 @@ def build_states(directory):
     state("maintenance", "running_xcatmn1",
           lambda p: tool(["crm_attribute", "--type", "crm_config", "--name", "maintenance-mode",
                           "--update", "true"], p))
+    state("member_disabled", "running_xcatmn1", lambda p: disable(p, "xcat-services"), settle)
+    state("group_disabled", "running_xcatmn1", lambda p: disable(p, GROUP), settle)
     return paths
+
+
+def disable(cib, resource):
+    tool(["crm_resource", "--resource", resource, "--meta", "--set-parameter", "target-role",
+          "--parameter-value", "Stopped"], cib)
 
 
 def replace(path, old, new):

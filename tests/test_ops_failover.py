@@ -101,6 +101,9 @@ def test_crmsh_cluster_without_pcs_uses_crm_resource(cib, state):
     ("offline_xcatmn2", "xcatmn2", "xcatmn2 is offline"),
     ("unclean_xcatmn1", "xcatmn2", "xcatmn1 is UNCLEAN: it left the cluster without being fenced"),
     ("maintenance", "xcatmn2", "the cluster is in maintenance mode"),
+    ("member_disabled", "xcatmn2", "xcat-services disabled (target-role=Stopped): enable it first: "
+                                   "`pcs resource enable xcat-services`"),
+    ("group_disabled", "xcatmn2", "xcat-group disabled (target-role=Stopped)"),
 ])
 def test_refusals_run_nothing(cib, state, target, reason):
     runner = opsim.SimulatedCluster(cib(state))

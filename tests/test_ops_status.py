@@ -123,3 +123,9 @@ def test_cluster_not_running_is_an_error_not_a_traceback(tmp_path):
     result = xcatha(["status"], str(tmp_path / "missing.xml"))
     assert result.returncode == 1
     assert result.stderr.startswith("xcatha status: ") and "Traceback" not in result.stderr
+
+
+def test_disabled_member_is_flagged(states):
+    report = describe(states["member_disabled"])
+    assert report["group"]["state"] == "partial"
+    assert "xcat-services is disabled (target-role=Stopped)" in report["warnings"]

@@ -14,7 +14,7 @@ DEFAULT_GROUP = "xcat-group"
 Node = collections.namedtuple(
     "Node", "name online standby maintenance unclean pending shutdown is_dc")
 Resource = collections.namedtuple(
-    "Resource", "id agent role active failed managed blocked nodes group")
+    "Resource", "id agent role target_role active failed managed blocked nodes group")
 Failure = collections.namedtuple(
     "Failure", "resource task interval_ms node exit_status exit_code exit_reason when")
 Operation = collections.namedtuple(
@@ -109,7 +109,8 @@ def parse_node(element):
 def parse_resource(element, group):
     get = element.get
     nodes = [node.get("name") for node in element.iterfind("node")]
-    return Resource(get("id"), get("resource_agent", ""), get("role", "Stopped"), true(get("active")),
+    return Resource(get("id"), get("resource_agent", ""), get("role", "Stopped"), get("target_role"),
+                    true(get("active")),
                     true(get("failed")), get("managed", "true") == "true", true(get("blocked")),
                     nodes, group)
 

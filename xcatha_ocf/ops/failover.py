@@ -70,6 +70,11 @@ def refuse_reasons(state, group, target):
                 "is cleaned up: `pcs resource cleanup %s node=%s` (crmsh: `crm resource cleanup %s %s`)"
                 % (failure.resource, target, failure.exit_status,
                    ": " + failure.exit_reason if failure.exit_reason else "", group, target, group, target))
+    disabled = [member.id for member in state.members(group) if member.target_role == "Stopped"]
+    if disabled:
+        name = group if len(disabled) == len(members) else " ".join(disabled)
+        raise Refusal("%s disabled (target-role=Stopped): enable it first: `pcs resource enable %s` "
+                      "(crmsh: `crm resource start %s`)" % (name, name, name))
     unmanaged = [member.id for member in state.members(group) if not member.managed]
     if unmanaged:
         raise Refusal("unmanaged resources in %s: %s" % (group, ", ".join(unmanaged)))

@@ -132,6 +132,8 @@ def warnings(state, configuration, group, members):
     for member in members:
         if not member.managed:
             found.append("%s is unmanaged" % member.id)
+        if member.target_role == "Stopped":
+            found.append("%s is disabled (target-role=Stopped)" % member.id)
     for constraint, node, score in configuration.move_constraints(group):
         found.append("constraint %s (%s on %s) is left from a move or ban: "
                       "remove it with `pcs resource clear %s` or `crm resource clear %s`"
