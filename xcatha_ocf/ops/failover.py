@@ -36,12 +36,21 @@ class Refusal(Exception):
 def refuse_reasons(state, group, target):
     """Raise Refusal unless moving ``group`` to ``target`` is safe and possible."""
     from xcatha_ocf.cli import UsageError
-    node = state.nodes.get(target)
-    if node is None:
+    if target not in state.nodes:
         raise UsageError("%s is not a node of this cluster (nodes: %s)"
                          % (target, ", ".join(state.nodes) or "none"))
     if not state.members(group):
         raise Refusal("resource group %s is not configured" % group)
+    refuse_unclean_peers(state, target)
+    refuse_target(state.nodes[target])
+    if state.maintenance_mode:
+        raise Refusal("the cluster is in maintenance mode (maintenance-mode=true)")
+    if not state.quorum:
+        raise Refusal("this partition has no quorum: Pacemaker will not start the group")
+    refuse_group(state, group, target)
+
+
+def refuse_unclean_peers(state, target):
     for other in state.nodes.values():
         if other.unclean and other.name != target:
             raise Refusal(
@@ -50,32 +59,35 @@ def refuse_reasons(state, group, target):
                 "procedure's warning for an unplanned failover), then confirm with `pcs stonith "
                 "confirm %s` (crmsh: `stonith_admin --confirm %s`) or let fencing finish, and retry"
                 % (other.name, other.name, other.name))
+
+
+def refuse_target(node):
     if node.unclean or not node.online:
         raise Refusal("%s is %s: start the cluster there first (`pcs cluster start` or "
-                      "`crm cluster start`)" % (target, "UNCLEAN" if node.unclean else "offline"))
+                      "`crm cluster start`)" % (node.name, "UNCLEAN" if node.unclean else "offline"))
     if node.standby:
         raise Refusal("%s is in standby: take it out first (`pcs node unstandby %s` or "
-                      "`crm node online %s`)" % (target, target, target))
+                      "`crm node online %s`)" % (node.name, node.name, node.name))
     if node.maintenance:
-        raise Refusal("%s is in maintenance mode: Pacemaker does not start resources there" % target)
-    if state.maintenance_mode:
-        raise Refusal("the cluster is in maintenance mode (maintenance-mode=true)")
-    if not state.quorum:
-        raise Refusal("this partition has no quorum: Pacemaker will not start the group")
-    members = set(member.id for member in state.members(group))
+        raise Refusal("%s is in maintenance mode: Pacemaker does not start resources there" % node.name)
+
+
+def refuse_group(state, group, target):
+    members = state.members(group)
+    names = set(member.id for member in members)
     for failure in state.failures:
-        if failure.resource in members and failure.node == target and failure.task == "start":
+        if failure.resource in names and failure.node == target and failure.task == "start":
             raise Refusal(
                 "%s failed to start on %s before (%s%s): Pacemaker will not start it there until that "
                 "is cleaned up: `pcs resource cleanup %s node=%s` (crmsh: `crm resource cleanup %s %s`)"
                 % (failure.resource, target, failure.exit_status,
                    ": " + failure.exit_reason if failure.exit_reason else "", group, target, group, target))
-    disabled = [member.id for member in state.members(group) if member.target_role == "Stopped"]
+    disabled = [member.id for member in members if member.target_role == "Stopped"]
     if disabled:
         name = group if len(disabled) == len(members) else " ".join(disabled)
         raise Refusal("%s disabled (target-role=Stopped): enable it first: `pcs resource enable %s` "
                       "(crmsh: `crm resource start %s`)" % (name, name, name))
-    unmanaged = [member.id for member in state.members(group) if not member.managed]
+    unmanaged = [member.id for member in members if not member.managed]
     if unmanaged:
         raise Refusal("unmanaged resources in %s: %s" % (group, ", ".join(unmanaged)))
 
