@@ -26,7 +26,8 @@ from xcatha_ocf.ops import cluster, commands, report
 
 DEFAULT_WAIT = 300
 DEFAULT_XCATD_PORT = 3001
-POLL_SECONDS = 1.0
+POLL_SECONDS = 1.0            # reading the cluster state
+COMMAND_POLL_SECONDS = 0.1    # checking whether a running command ended
 
 
 class Refusal(Exception):
@@ -152,21 +153,26 @@ class Watcher(object):
 
 
 def run_watching(runner, argv, watcher, deadline, clock, sleep):
-    """Run a blocking cluster command while reporting the group's progress."""
+    """Run a blocking cluster command while reporting the group's progress: the
+    command is polled often so its end is seen at once, the cluster once a second."""
     if not getattr(runner, "dry_run", False):
         watcher.progress.event("running: %s" % commands.quote(argv))
     handle = runner.start(argv)
+    looked = None
     while True:
         result = handle.poll()
-        watcher.look()
         if result is not None:
+            watcher.look()
             return result
+        if looked is None or clock() - looked >= POLL_SECONDS:
+            watcher.look()
+            looked = clock()
+            watcher.progress.waiting("waiting for %s (%d s left)" % (" ".join(argv[:3]), deadline - clock()))
         if clock() > deadline + 30:
             handle.kill()
             return commands.Result(argv, 1, err="still running 30 s after the deadline: stopped it",
                                    timed_out=True)
-        watcher.progress.waiting("waiting for %s (%d s left)" % (" ".join(argv[:3]), deadline - clock()))
-        sleep(POLL_SECONDS)
+        sleep(COMMAND_POLL_SECONDS)
 
 
 def wait_until(predicate, deadline, clock, sleep, progress, what):
