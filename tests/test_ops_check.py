@@ -268,3 +268,13 @@ def test_a_manual_confirmation_is_not_a_fencing_test(states, nodes):
     history = FENCED.replace('delegate="xcatmn1"', 'delegate="a human"')
     item = run_checks(states, nodes, fence_history=history)[("fencing tested", "xcatmn2")]
     assert item.verdict == check.WARN and item.reason.startswith("only confirmed by hand")
+
+
+def test_cli_json(states, nodes):
+    import json
+    out = io.StringIO()
+    args = SimpleNamespace(json=True, group=opsim.GROUP)
+    check.run(args, Local(states["running_xcatmn1"], nodes["xcatmn1"]), nodes.__getitem__, out)
+    rows = json.loads(out.getvalue())
+    assert [row["verdict"] for row in rows if row["name"] == "clock in sync"] == ["PASS"]
+    assert set(rows[0]) == {"verdict", "name", "node", "reason"}

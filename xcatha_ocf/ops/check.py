@@ -256,32 +256,35 @@ def local_node_name(run):
     return socket.gethostname().split(".")[0]
 
 
-def run_checks(run, remote, group=cluster.DEFAULT_GROUP, clock=time.time):
-    """All checks; ``run`` runs commands here, ``remote(node)`` gives a runner for a peer."""
-    from xcatha_ocf.ops.status import find_vip
-    state = cluster.read_state(run)
-    configuration = cluster.read_configuration(run)
-    members = state.members(group)
+def connect_nodes(state, run, remote):
+    """The cluster's nodes with a runner each, and a check row per problem reaching them."""
     local = local_node_name(run)
     nodes = [Node(name, run if name == local else remote(name), name == local) for name in state.nodes]
     results = []
     if local not in state.nodes:
         results.append(Check(WARN, "cluster node", local, "this host is not a node of the cluster"))
     for node in nodes:
-        if node.local:
-            continue
-        probe = node.run(["true"])
-        if not probe.ok:
-            node.reachable = False
-            results.append(Check(FAIL, "ssh", node.name, "cannot run commands there: %s" % probe.summary()))
-    reachable = [node for node in nodes if node.reachable]
+        if not node.local:
+            probe = node.run(["true"])
+            node.reachable = probe.ok
+            if not probe.ok:
+                results.append(Check(FAIL, "ssh", node.name, "cannot run commands there: %s" % probe.summary()))
+    return [node for node in nodes if node.reachable], results
+
+
+def run_checks(run, remote, group=cluster.DEFAULT_GROUP, clock=time.time):
+    """All checks; ``run`` runs commands here, ``remote(node)`` gives a runner for a peer."""
+    from xcatha_ocf.ops.status import find_vip, group_placement
+    state = cluster.read_state(run)
+    configuration = cluster.read_configuration(run)
+    members = state.members(group)
+    nodes, results = connect_nodes(state, run, remote)
     vip = find_vip(members, configuration)
     address = vip["address"] if vip else None
+    # parameters by agent type: xcat-shared, xcat-pgsql-conf, ...
     params = dict((member.agent.rsplit(":", 1)[-1], configuration.params(member.id)) for member in members)
-    placement = sorted(set(node for member in members if member.active for node in member.nodes))
-    active = placement[0] if len(placement) == 1 else None
-    results += check_hosts(reachable, address)
-    for node in reachable:
+    results += check_hosts(nodes, address)
+    for node in nodes:
         if not node.local:
             results.append(check_clock(node, clock))
         if address:
@@ -289,7 +292,7 @@ def run_checks(run, remote, group=cluster.DEFAULT_GROUP, clock=time.time):
             results.append(check_vip_not_up_elsewhere(node, address, vip["nodes"]))
         results.append(check_boot_units(node))
         results.append(check_shared_storage(node, params.get("xcat-shared")))
-    results += check_pgsql_paths(reachable, params.get("xcat-pgsql-conf", {}), active)
+    results += check_pgsql_paths(nodes, params.get("xcat-pgsql-conf", {}), group_placement(members)["node"])
     if not address:
         results.append(Check(FAIL, "VIP", group, "no VIP resource with an ip parameter in %s" % group))
     return results + check_fencing(state, run)
