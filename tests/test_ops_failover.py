@@ -257,3 +257,28 @@ def test_failed_pcs_move_clears_the_constraint_pcs_left(cib):
     code, out = move(runner)
     assert code == 1
     assert runner.changes == [command, ["pcs", "resource", "clear", GROUP]]
+
+
+@pytest.mark.parametrize("state", ["running_xcatmn1", "crashed_fenced"])
+def test_pcs_0_10_moves_then_clears(cib, state):
+    runner = opsim.SimulatedCluster(cib(state))
+    code, out = move(runner, tool="pcs-0.10")
+    assert code == 0, out
+    assert runner.changes == [["pcs", "resource", "move", GROUP, "xcatmn2", "--wait=60"],
+                              ["pcs", "resource", "clear", GROUP]]
+    assert placement(runner.cib) == started_on("xcatmn2")
+
+
+@pytest.mark.parametrize("present, version, tool", [
+    (False, "", "crm_resource"), (True, "0.10.8\n", "pcs-0.10"), (True, "0.11.5\n", "pcs"),
+    (True, "0.12.0\n", "pcs")])
+def test_tool_choice(present, version, tool):
+    from xcatha_ocf.runner import Result
+    asked = []
+
+    def runner(argv, timeout=30, changes=False):
+        asked.append(argv)
+        return Result(argv, 0, version)
+
+    assert failover.choose_tool(runner, have=lambda name: present) == tool
+    assert asked == ([["pcs", "--version"]] if present else [])

@@ -9,6 +9,8 @@ that xcatd answers on the VIP.
   move-with-constraint GROUP NODE --wait=N`` starts it there and
   ``pcs resource clear GROUP`` removes the constraint, so nothing pins the
   group to NODE afterwards.
+- pcs 0.10 (RHEL 8): its ``pcs resource move`` keeps the constraint and moves a
+  stopped group too, so ``pcs resource move`` then ``pcs resource clear``.
 - Without pcs (crmsh clusters): Pacemaker's ``crm_resource --move``,
   ``crm_resource --wait`` and ``crm_resource --clear``, which is what
   ``crm resource move`` and ``crm resource clear`` run.
@@ -106,6 +108,12 @@ def arrived(state, group, target):
 
 def plan(state, group, target, tool, wait):
     """(description, [blocking command], [clean-up command], [clean-up after a failure])."""
+    if tool == "pcs-0.10":
+        # Before pcs 0.11, `pcs resource move` kept its constraint and moved stopped
+        # resources too; move-with-constraint did not exist.
+        return ("pcs 0.10: pcs resource move, then clear its constraint",
+                [["pcs", "resource", "move", group, target, "--wait=%d" % wait]],
+                [["pcs", "resource", "clear", group]], [])
     if running_on(state, group):
         if tool == "pcs":
             # pcs removes its constraint itself, unless the move fails half-way.
@@ -222,8 +230,8 @@ def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=comma
         progress.event("%s already runs on %s: nothing to move" % (group, target))
     else:
         description, steps, cleanup, rescue = plan(state, group, target, tool, wait)
-        out.write("%s to %s using %s: %s\n" % (group, target, tool if tool == "pcs" else
-                                                "crm_resource (no pcs here: crmsh cluster)", description))
+        out.write("%s to %s using %s: %s\n" % (group, target, "crm_resource (no pcs here: crmsh cluster)"
+                                                if tool == "crm_resource" else "pcs", description))
         if not move(runner, steps, cleanup, rescue, group, target, deadline, progress, clock, sleep):
             return 1
     if getattr(runner, "dry_run", False):
@@ -299,5 +307,16 @@ def run(args):
     if args.wait < 1:
         raise UsageError("--wait must be at least 1 second")
     runner = commands.CommandRunner(dry_run=args.dry_run)
-    tool = "pcs" if commands.have("pcs") else "crm_resource"
-    return failover(runner, args.group, args.to, args.wait, tool, terminal=commands.on_terminal(sys.stdout))
+    return failover(runner, args.group, args.to, args.wait, choose_tool(runner),
+                    terminal=commands.on_terminal(sys.stdout))
+
+
+def choose_tool(runner, have=commands.have):
+    """"pcs" (0.11 and later), "pcs-0.10" or, without pcs (crmsh clusters), "crm_resource"."""
+    if not have("pcs"):
+        return "crm_resource"
+    version = runner(["pcs", "--version"]).out.strip().split(".")
+    try:
+        return "pcs-0.10" if [int(part) for part in version[:2]] < [0, 11] else "pcs"
+    except ValueError:
+        return "pcs"
