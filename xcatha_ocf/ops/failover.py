@@ -208,7 +208,8 @@ def vip_endpoint(state, configuration, group):
 
 def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=commands.tcp_connect,
              out=None, terminal=False, clock=time.monotonic, sleep=time.sleep):
-    """Move ``group`` to ``target``; returns the exit code (0 done, 1 refused or failed)."""
+    """Move ``group`` to ``target``; returns the exit code (0 done, 1 refused or failed).
+    ``tool`` is "pcs", "pcs-0.10", "crm_resource" or a callable returning one."""
     out = out or sys.stdout
     progress = report.Progress(out, terminal, clock)
     try:
@@ -229,6 +230,7 @@ def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=comma
     if arrived(state, group, target):
         progress.event("%s already runs on %s: nothing to move" % (group, target))
     else:
+        tool = tool() if callable(tool) else tool
         description, steps, cleanup, rescue = plan(state, group, target, tool, wait)
         out.write("%s to %s using %s: %s\n" % (group, target, "crm_resource (no pcs here: crmsh cluster)"
                                                 if tool == "crm_resource" else "pcs", description))
@@ -307,7 +309,8 @@ def run(args):
     if args.wait < 1:
         raise UsageError("--wait must be at least 1 second")
     runner = commands.CommandRunner(dry_run=args.dry_run)
-    return failover(runner, args.group, args.to, args.wait, choose_tool(runner),
+    # asking pcs its version costs half a second: only when there is something to move
+    return failover(runner, args.group, args.to, args.wait, lambda: choose_tool(runner),
                     terminal=commands.on_terminal(sys.stdout))
 
 
