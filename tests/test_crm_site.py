@@ -141,7 +141,7 @@ def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
     (lambda d: d["pgsql"].update(vip="10.0.0.9"), "pgsql.vip: derived from the rest"),
     (lambda d: d["shared"].pop("shared_dir"), "shared.shared_dir: missing"),
     (lambda d: d["shared"].update(directories=["/install", "tftpboot"]),
-     "shared.directories: 'tftpboot' is not an absolute path"),
+     "'tftpboot' is not an absolute path"),
     (lambda d: d["services"].update(services={"a": 1}),
      "services.services: expected a word, a number or a list of words"),
     (lambda d: d["cluster"].update(stickiness="INFINITY"),

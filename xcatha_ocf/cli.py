@@ -12,6 +12,10 @@ COMMANDS = {
     "install-agents": ("xcatha_ocf.install", "install the OCF agents under OCF_ROOT/resource.d/xcat"),
     "docs": ("xcatha_ocf.docs", "generate the agents' Markdown reference and man pages"),
     "crm": ("xcatha_ocf.crm.command", "generate or apply the Pacemaker configuration of the xCAT group"),
+    "shared": ("xcatha_ocf.shared_cli", "shared storage for xcat-shared: init copies this node's directories"),
+    "status": ("xcatha_ocf.ops.status", "show where the xCAT group runs, its resources and recent failures"),
+    "failover": ("xcatha_ocf.ops.failover", "move the xCAT group to another node and check xcatd over the VIP"),
+    "check": ("xcatha_ocf.ops.check", "preflight checks on both management nodes"),
     "lab": ("xcatha_ocf.lab.command", "the 2-node cluster lab in containers: up, down, status, failover, fault, demo"),
 }
 

@@ -23,6 +23,7 @@ AGENTS = {
     "xcat-vip": "vip",
     "xcat-pgsql-conf": "pgsql_conf",
     "xcat-services": "services",
+    "xcat-shared": "shared",
 }
 
 LAUNCHER = """\

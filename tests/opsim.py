@@ -1,0 +1,222 @@
+"""Cluster states for the operator-command tests, made by Pacemaker itself.
+
+``build_states(directory)`` writes CIB files with status sections produced by
+crm_simulate (nodes brought up, the group started on xcatmn1 through a real
+move constraint, a node crashed and fenced, a node lost UNCLEAN, a failed
+monitor...).  ``SimulatedCluster`` is a command runner for the library code:
+it records every command, answers queries with the real crm_mon/cibadmin on the
+CIB file, and carries out the cluster commands with real tools on that file
+(``pcs -f``, ``crm_resource`` with CIB_file) followed by ``crm_simulate -S`` to
+execute the resulting transition, as the live cluster would.
+"""
+
+import os
+import shutil
+import subprocess
+
+from xcatha_ocf.ops.commands import Finished
+from xcatha_ocf.runner import Result
+
+GROUP = "xcat-group"
+VIP = "192.0.2.10"
+FAILED_REASON = "xcatd does not answer on port 3001"
+
+BASE_CIB = """\
+<cib have-quorum="1" dc-uuid="1" validate-with="pacemaker-3.9" epoch="10" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-stonith" name="stonith-enabled" value="true"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes>
+      <node id="1" uname="xcatmn1"/>
+      <node id="2" uname="xcatmn2"/>
+    </nodes>
+    <resources>
+      <primitive id="fence-xcatmn1" class="stonith" type="fence_ipmilan">
+        <operations><op id="fence-xcatmn1-monitor" name="monitor" interval="60s"/></operations>
+      </primitive>
+      <primitive id="fence-xcatmn2" class="stonith" type="fence_ipmilan">
+        <operations><op id="fence-xcatmn2-monitor" name="monitor" interval="60s"/></operations>
+      </primitive>
+      <group id="xcat-group">
+        <primitive id="xcat-shared" class="ocf" provider="xcat" type="xcat-shared">
+          <instance_attributes id="xcat-shared-ia">
+            <nvpair id="xcat-shared-dir" name="shared_dir" value="/xcatdata"/>
+            <nvpair id="xcat-shared-dev" name="device" value="/dev/disk/by-label/xcatdata"/>
+          </instance_attributes>
+        </primitive>
+        <primitive id="xcat-vip" class="ocf" provider="xcat" type="xcat-vip">
+          <instance_attributes id="xcat-vip-ia">
+            <nvpair id="xcat-vip-ip" name="ip" value="192.0.2.10"/>
+          </instance_attributes>
+          <operations><op id="xcat-vip-monitor" name="monitor" interval="10s"/></operations>
+        </primitive>
+        <primitive id="xcat-pgsql-conf" class="ocf" provider="xcat" type="xcat-pgsql-conf">
+          <instance_attributes id="xcat-pgsql-conf-ia">
+            <nvpair id="xcat-pgsql-conf-vip" name="vip" value="192.0.2.10"/>
+          </instance_attributes>
+        </primitive>
+        <primitive id="xcat-services" class="ocf" provider="xcat" type="xcat-services">
+          <instance_attributes id="xcat-services-ia">
+            <nvpair id="xcat-services-port" name="xcatd_port" value="3001"/>
+          </instance_attributes>
+          <operations><op id="xcat-services-monitor" name="monitor" interval="30s"/></operations>
+        </primitive>
+      </group>
+    </resources>
+    <constraints>
+      <rsc_location id="xcat-group-avoids-xcatmn1" rsc="xcat-group" node="xcatmn1" score="-1"/>
+      <rsc_location id="xcat-group-avoids-xcatmn2" rsc="xcat-group" node="xcatmn2" score="-1"/>
+      <rsc_location id="fence-xcatmn1-not-self" rsc="fence-xcatmn1" node="xcatmn1" score="-INFINITY"/>
+      <rsc_location id="fence-xcatmn2-not-self" rsc="fence-xcatmn2" node="xcatmn2" score="-INFINITY"/>
+    </constraints>
+    <rsc_defaults>
+      <meta_attributes id="rsc-defaults">
+        <nvpair id="rsc-defaults-stickiness" name="resource-stickiness" value="1000"/>
+      </meta_attributes>
+    </rsc_defaults>
+  </configuration>
+  <status/>
+</cib>
+"""
+
+
+def tool(argv, cib, check=True):
+    env = dict(os.environ, CIB_file=str(cib), LC_ALL="C")
+    process = subprocess.run([str(arg) for arg in argv], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    if check and process.returncode != 0:
+        raise AssertionError("%s failed: %s%s" % (argv, process.stdout, process.stderr))
+    return process
+
+
+def settle(cib, *injections, failing=()):
+    """Execute the transition the scheduler computes for ``cib``, in place;
+    ``injections`` are operation results recorded before it, ``failing`` the
+    operations that fail while it runs (OP_ID@NODE=RC)."""
+    tool(["crm_simulate", "--simulate", "--xml-file", cib, "--save-output", cib] +
+         ["--op-inject=%s" % item for item in injections] +
+         ["--op-fail=%s" % item for item in failing], cib)
+
+
+def build_states(directory):
+    """Write the test states; returns {name: path}."""
+    directory = str(directory)
+    paths = {}
+
+    def state(name, source, *steps):
+        path = os.path.join(directory, name + ".xml")
+        shutil.copy(paths[source], path)
+        for step in steps:
+            step(path)
+        paths[name] = path
+
+    base = os.path.join(directory, "base.xml")
+    with open(base, "w") as handle:
+        handle.write(BASE_CIB)
+    paths["nodes_up"] = os.path.join(directory, "nodes_up.xml")
+    tool(["crm_simulate", "-x", base, "-S", "-O", paths["nodes_up"],
+          "--node-up", "xcatmn1", "--node-up", "xcatmn2"], base)
+    # Started the way an admin would: a move constraint, the transition, then clear.
+    state("running_xcatmn1", "nodes_up",
+          lambda p: tool(["crm_resource", "--move", "--resource", GROUP, "--node", "xcatmn1"], p),
+          settle,
+          lambda p: tool(["crm_resource", "--clear", "--resource", GROUP], p))
+    state("crashed_fenced", "running_xcatmn1",
+          lambda p: tool(["crm_simulate", "-x", p, "-S", "-O", p, "--node-fail", "xcatmn1"], p))
+    state("unclean_xcatmn1", "running_xcatmn1",
+          lambda p: tool(["crm_simulate", "-x", p, "-O", p, "--node-fail", "xcatmn1"], p))
+    state("standby_xcatmn2", "running_xcatmn1",
+          lambda p: tool(["crm_attribute", "--node", "xcatmn2", "--name", "standby", "--update", "on"], p),
+          settle)
+    state("offline_xcatmn2", "running_xcatmn1",
+          lambda p: tool(["crm_simulate", "-x", p, "-S", "-O", p, "--node-down", "xcatmn2"], p))
+    state("failed_monitor", "running_xcatmn1",
+          lambda p: settle(p, "xcat-services_monitor_30000@xcatmn1=1"),
+          lambda p: replace(p, 'exit-reason="Simulated action result"', 'exit-reason="%s"' % FAILED_REASON))
+    state("leftover_constraint", "running_xcatmn1",
+          lambda p: tool(["crm_resource", "--ban", "--resource", GROUP, "--node", "xcatmn2"], p))
+    state("maintenance", "running_xcatmn1",
+          lambda p: tool(["crm_attribute", "--type", "crm_config", "--name", "maintenance-mode",
+                          "--update", "true"], p))
+    state("member_disabled", "running_xcatmn1", lambda p: disable(p, "xcat-services"), settle)
+    state("group_disabled", "running_xcatmn1", lambda p: disable(p, GROUP), settle)
+    return paths
+
+
+def disable(cib, resource):
+    tool(["crm_resource", "--resource", resource, "--meta", "--set-parameter", "target-role",
+          "--parameter-value", "Stopped"], cib)
+
+
+def replace(path, old, new):
+    with open(path) as handle:
+        text = handle.read()
+    assert old in text
+    with open(path, "w") as handle:
+        handle.write(text.replace(old, new))
+
+
+class SimulatedCluster(object):
+    """A command runner backed by a CIB file (see the module docstring)."""
+
+    dry_run = False
+
+    def __init__(self, cib, fail_start_on=None, failing_commands=()):
+        self.cib = str(cib)
+        self.calls = []
+        self.changes = []
+        self.failing = ["xcat-shared_start_0@%s=1" % fail_start_on] if fail_start_on else []
+        self.failing_commands = [list(argv) for argv in failing_commands]
+
+    def __call__(self, argv, timeout=30, changes=False):
+        argv = [str(arg) for arg in argv]
+        self.calls.append(argv)
+        if changes:
+            self.changes.append(argv)
+            return self.apply(argv)
+        process = tool(argv, self.cib, check=False)
+        return Result(argv, process.returncode, process.stdout, process.stderr)
+
+    def start(self, argv):
+        argv = [str(arg) for arg in argv]
+        self.calls.append(argv)
+        self.changes.append(argv)
+        return Finished(self.apply(argv))
+
+    def apply(self, argv):
+        if argv in self.failing_commands:
+            return Result(argv, 1, err="Error: simulated failure")
+        words = argv[:3]
+        if words == ["pcs", "resource", "move"]:
+            # pcs's autoclean: constraint, wait for the transition, remove it.
+            tool(["crm_resource", "--move", "--resource", argv[3], "--node", argv[4]], self.cib)
+            settle(self.cib, failing=self.failing)
+            tool(["crm_resource", "--clear", "--resource", argv[3]], self.cib)
+        elif words[:2] == ["pcs", "resource"]:
+            tool(["pcs", "-f", self.cib] + [arg for arg in argv[1:] if not arg.startswith("--wait")],
+                 self.cib)
+        elif argv[0] == "crm_resource" and "--wait" not in argv:
+            tool(argv, self.cib)
+        elif argv[0] != "crm_resource":
+            raise AssertionError("unexpected command %s" % argv)
+        settle(self.cib, failing=self.failing)
+        return Result(argv, 0)
+
+    def constraints(self):
+        return tool(["cibadmin", "--query", "--scope", "constraints"], self.cib).stdout
+
+
+class Clock(object):
+    """A clock that moves only when someone sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds

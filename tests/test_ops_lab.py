@@ -1,0 +1,140 @@
+"""xcatha status, failover and check in the 2-node cluster lab (cluster-lab/,
+tests/test_lab.py's ``lab`` fixture).  Skipped where the lab is not in the tree.
+
+The commands run inside a node, from the source tree the lab mounts there, as
+an admin would run them; ``check`` runs from the host through ``docker exec``
+because the lab nodes have no ssh."""
+
+import json
+import time
+
+import pytest
+
+test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_lab.py) is not in this tree")
+from test_lab import lab, settled  # noqa: E402,F401  (the lab's fixtures)
+from xcatha_ocf.lab import cluster  # noqa: E402
+from xcatha_ocf.ops import check  # noqa: E402
+from xcatha_ocf.ops.commands import CommandRunner  # noqa: E402
+
+pytestmark = test_lab.pytestmark
+GROUP = cluster.GROUP
+
+
+def xcatha(node, *args, **kwargs):
+    return cluster.on(node, "env", "PYTHONPATH=" + cluster.SOURCE_MOUNT, "python3", "-m", "xcatha_ocf.cli",
+                      *args, check=False, timeout=kwargs.get("timeout", 300))
+
+
+def leftover_constraints():
+    return [line for line in cluster.pcs("constraint", "--full").stdout.splitlines() if "cli-" in line]
+
+
+def test_status_shows_the_group_and_the_vip(lab):
+    active = cluster.active_node()
+    result = xcatha("xcatmn2", "status", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    status = json.loads(result.stdout)
+    assert status["group"]["state"] == "started" and status["group"]["node"] == active
+    assert status["vip"]["address"] == cluster.VIP and status["vip"]["nodes"] == [active]
+    assert sorted(node["state"] for node in status["nodes"]) == ["online", "online"]
+    assert status["cluster"]["stonith_enabled"] is True
+    text = xcatha("xcatmn2", "status").stdout
+    assert "Group:     %s started on %s" % (GROUP, active) in text and "\033[" not in text
+
+
+def test_failover_there_and_back(lab):
+    for target in ("xcatmn2", "xcatmn1"):
+        started = time.monotonic()
+        result = xcatha(target, "failover", "--to", target, "--wait", "180")
+        assert result.returncode == 0, result.stdout + result.stderr
+        lab("xcatha failover --to %s: %.1f s to xcatd answering on the VIP"
+            % (target, time.monotonic() - started))
+        assert "using pcs: the group runs on" in result.stdout
+        for member in ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services"):
+            assert "%-16s Started on %s" % (member, target) in result.stdout
+        assert "xcatd answers on %s:3001" % cluster.VIP in result.stdout
+        assert cluster.active_node() == target
+        assert leftover_constraints() == []
+
+
+def test_failover_dry_run_changes_nothing(lab):
+    active = cluster.active_node()
+    other = "xcatmn2" if active == "xcatmn1" else "xcatmn1"
+    result = xcatha(active, "failover", "--to", other, "--dry-run")
+    assert result.returncode == 0
+    assert "dry-run: would run: pcs resource move %s %s --wait=300" % (GROUP, other) in result.stdout
+    assert cluster.active_node() == active
+
+
+def test_failover_refuses_a_standby_target(lab):
+    cluster.pcs("node", "standby", "xcatmn2")
+    try:
+        result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
+        assert result.returncode == 1
+        assert "refused: xcatmn2 is in standby" in result.stdout
+    finally:
+        cluster.pcs("node", "unstandby", "xcatmn2")
+    assert cluster.active_node() == "xcatmn1"
+
+
+def test_failover_refuses_an_offline_target(lab):
+    cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
+    try:
+        cluster.settle()
+        result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
+        assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
+    finally:
+        cluster.on("xcatmn2", "systemctl", "start", "pacemaker", timeout=120)
+        cluster.wait_for("xcatmn2 online", cluster.both_online, timeout=120, interval=2)
+
+
+def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(lab):
+    victim, survivor = "xcatmn1", "xcatmn2"
+    assert cluster.active_node() == victim
+    cluster.stop_fence_watcher()           # fencing cannot complete: the victim stays UNCLEAN
+    try:
+        cluster.run(["docker", "kill", victim])
+        cluster.wait_for("%s UNCLEAN" % victim, lambda: "UNCLEAN" in xcatha(survivor, "status").stdout,
+                         timeout=60)
+        result = xcatha(survivor, "failover", "--to", survivor, "--wait", "30")
+        assert result.returncode == 1 and "refused: %s is UNCLEAN" % victim in result.stdout
+    finally:
+        cluster.start_fence_watcher()
+    cluster.wait_for("%s fenced" % victim,
+                     lambda: json.loads(xcatha(survivor, "status", "--json").stdout)["group"]["state"]
+                     == "stopped", timeout=180, interval=2)
+    started = time.monotonic()
+    result = xcatha(survivor, "failover", "--to", survivor, "--wait", "180")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lab("xcatha failover of the stopped group after fencing: %.1f s" % (time.monotonic() - started))
+    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
+    assert cluster.active_node() == survivor and leftover_constraints() == []
+    cluster.wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
+    assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").returncode == 0
+
+
+class InNode(CommandRunner):
+    """Runs commands inside a lab node (the lab has no ssh between nodes)."""
+
+    def __init__(self, node):
+        CommandRunner.__init__(self)
+        self.node = node
+
+    def _popen(self, argv):
+        return CommandRunner._popen(self, ["docker", "exec", self.node] + argv)
+
+
+def test_check_on_the_lab_nodes(lab):
+    results = check.run_checks(InNode("xcatmn1"), InNode)
+    by_key = dict(((item.name, item.node), item) for item in results)
+    lab("xcatha check: " + "; ".join("%s %s %s" % (item.verdict, item.name, item.node) for item in results))
+    # docker writes each container's /etc/hosts itself: the verdict must follow the real files.
+    hosts = [check.hosts_entries(cluster.on(node, "cat", "/etc/hosts").stdout) for node in ("xcatmn1", "xcatmn2")]
+    assert by_key[("/etc/hosts in sync", "xcatmn1, xcatmn2")].verdict == (
+        check.PASS if hosts[0] == hosts[1] else check.FAIL)
+    assert by_key[("clock in sync", "xcatmn2")].verdict == check.PASS
+    for node in ("xcatmn1", "xcatmn2"):
+        assert by_key[("VIP not persistent", node)].verdict == check.PASS
+        assert by_key[("VIP only where the cluster put it", node)].verdict == check.PASS
+        assert by_key[("services not enabled at boot", node)].verdict == check.PASS
+    assert all(item.verdict == check.PASS for item in results if item.name == "fencing device")
