@@ -1,7 +1,8 @@
 """End-to-end tests in the 2-node cluster lab (cluster-lab/, `xcatha lab`).
 
-The lab is brought up once for the module (about 4 minutes with the image build,
-under 2 without) and removed at the end unless XCATHA_LAB_KEEP=1.  Every test
+The lab is brought up once for the session (about 100 s with a cached image, plus
+about 100 s to build the image the first time) and removed at the end unless
+XCATHA_LAB_KEEP=1; other modules (test_ops_lab.py) import the ``lab`` fixture and share it.  Every test
 prints its timings.  Checks that need a part of the group that this configuration
 does not have yet (xcat-shared, xcat-pgsql-conf, the xCAT stand-in) say so in the
 output rather than pass silently.
@@ -28,7 +29,7 @@ GROUP = cluster.GROUP
 OTHER = {"xcatmn1": "xcatmn2", "xcatmn2": "xcatmn1"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(request):
     plugins = request.config.pluginmanager
     reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
