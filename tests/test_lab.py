@@ -206,12 +206,11 @@ def test_killed_postgres_is_restarted_in_place(lab):
 
 def test_unmounted_shared_directory_is_detected(lab):
     node = cluster.active_node()
-    resource = cluster.shared_storage_resource()
+    resource = "xcat-shared"
     faults.inject("unmount-shared")
     detected = wait_for("failure recorded", lambda: resource in failed_actions(), timeout=90)
     lab("unmounted /install detected after %.1f s" % detected)
-    if resource == "xcat-shared":
-        assert "not mounted: /install" in failed_actions()
+    assert "not mounted: /install" in failed_actions()
     cluster.settle()
     assert not has_vip(OTHER[node]), "the group moved by itself under the manual policy"
     if cluster.active_node() is None:

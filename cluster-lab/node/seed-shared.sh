@@ -15,17 +15,10 @@ if [ -x "$setup_db" ]; then
     "$setup_db" "$vip" "$password" lab.xcat "$net" "$mask" eth0 20 >/dev/null
     systemctl stop "$database"
 fi
-directories="/install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot"  # cluster.SHARED_DIRECTORIES
+directories="/install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot"
 mkdir -p $directories
-if [ -e /opt/xcatha-src/xcatha_ocf/shared_cli.py ]; then
-    # The admin's one-time copy with xcat-shared's own tool.
-    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/opt/xcatha-src \
-        python3 -m xcatha_ocf.cli shared init --shared-dir "$shared" --directories "$directories" >/dev/null
-else
-    for directory in $directories; do
-        mkdir -p "$shared$directory"
-        cp -a "$directory/." "$shared$directory/"
-    done
-fi
+# The admin's one-time copy with xcat-shared's own tool.
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/opt/xcatha-src \
+    python3 -m xcatha_ocf.cli shared init --shared-dir "$shared" --directories "$directories" >/dev/null
 touch "$marker"
 echo "seeded $shared"

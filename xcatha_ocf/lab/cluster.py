@@ -27,8 +27,6 @@ HACLUSTER_PASSWORD = "xcatlab-hacluster"
 DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
 SOURCE_DIR = os.path.dirname(image.LAB_DIR)
 SITE_FILE = os.path.join(image.LAB_DIR, "site.yaml")
-SHARED_DIRECTORIES = ("/install", "/etc/xcat", "/root/.xcat", "/var/lib/postgresql", "/tftpboot")
-GROUP_AGENTS = ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")
 FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
 WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
 SYSTEMD_FLAGS = [
@@ -131,22 +129,13 @@ def configure():
     """Fencing and the xCAT group, once; a stopped group is started on xcatmn1."""
     if not ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", GROUP]):
         say("configuring %s" % GROUP)
-        if generator_ready():
-            apply_generated_configuration()
-        else:
-            apply_group_configuration()
+        apply_generated_configuration()
     settle()
     if active_node():
         return
     started = time.monotonic()
     start_group("xcatmn1")
     say("%s started on xcatmn1 in %.1f s" % (GROUP, time.monotonic() - started))
-
-
-def generator_ready():
-    """`xcatha crm generate` and all four agents are in this tree."""
-    from xcatha_ocf import cli, install
-    return "crm" in cli.COMMANDS and all(agent in install.AGENTS for agent in GROUP_AGENTS)
 
 
 def apply_generated_configuration():
@@ -158,58 +147,9 @@ def apply_generated_configuration():
     on("xcatmn1", "sh", "-s", stdin=script, timeout=300)
 
 
-def apply_group_configuration():
-    """Until the generator and all agents are in the tree: the group from the agents that
-    are, pushed as one CIB change, with the manual promotion policy.  Without xcat-shared,
-    ocf:heartbeat:Filesystem bind mounts keep the directories on the shared storage.
-    arp_background=false: xcat-vip's stop does not end a background arping, whose
-    announcements the peer's conflict check then takes for a conflict."""
-    from xcatha_ocf import install
-    say("the generator or an agent is not in this tree yet: configuring the group by hand")
-    seed_shared_storage()
-    cib = "/var/lib/pacemaker/xcatlab-config.xml"
-    pcs("cluster", "cib", cib)
-    edit = lambda *argv: pcs("-f", cib, *argv, timeout=120)
-    edit("stonith", "create", "xcatlab-fence", "fence_xcatlab", "pcmk_host_list=" + " ".join(NODES),
-         "op", "monitor", "interval=30s")
-    edit("property", "set", "stonith-enabled=true", "priority-fencing-delay=15s")
-    edit("resource", "defaults", "update", "resource-stickiness=1000", "migration-threshold=3")
-    for name, agent, params in hand_written_members(install.AGENTS):
-        edit("resource", "create", name, agent, *params, "--group", GROUP)
-    # In a split, the node running the group wins the fence race.
-    edit("resource", "meta", GROUP, "priority=10")
-    edit("constraint", "location", GROUP, "avoids", *("%s=1" % node for node in NODES))
-    pcs("cluster", "cib-push", cib, "--config")
-
-
-def hand_written_members(agents):
-    """(id, agent, params) of the group members, in order, for the agents in ``agents``."""
-    if "xcat-shared" in agents:
-        members = [("xcat-shared", "ocf:xcat:xcat-shared", ["shared_dir=" + SHARED_MOUNT])]
-    else:
-        members = [("xcatlab-bind" + path.replace("/", "-").replace(".", ""), "ocf:heartbeat:Filesystem",
-                    ["device=" + SHARED_MOUNT + path, "directory=" + path, "fstype=none", "options=bind"])
-                   for path in SHARED_DIRECTORIES]
-    members.append(("xcat-vip", "ocf:xcat:xcat-vip", ["ip=" + VIP, "cidr_netmask=%d" % PREFIX, "nic=eth0",
-                                                      "arp_background=false"]))
-    if "xcat-pgsql-conf" in agents:
-        members.append(("xcat-pgsql-conf", "ocf:xcat:xcat-pgsql-conf", [
-            "vip=" + VIP, "nic=eth0", "node_addresses=" + " ".join("%s=%s" % item for item in NODES.items()),
-            "auth_method=scram-sha-256", "client_networks=%s/%d" % (SUBNET, PREFIX)]))
-    if "xcat-services" in agents:
-        members.append(("xcat-services", "ocf:xcat:xcat-services", ["console=conserver"]))
-    return members
-
-
 def seed_shared_storage():
     on("xcatmn1", SOURCE_MOUNT + "/cluster-lab/node/seed-shared.sh", SHARED_MOUNT, VIP, DB_PASSWORD,
        SUBNET, NETMASK, timeout=300)
-
-
-def shared_storage_resource():
-    """The resource that puts /install on the shared storage."""
-    return "xcat-shared" if ok(["docker", "exec", "xcatmn1", "pcs", "resource", "config", "xcat-shared"]) \
-        else "xcatlab-bind-install"
 
 
 # --- operations -------------------------------------------------------------------
@@ -247,16 +187,12 @@ def start_group(node, timeout=180):
 
 
 def group_answers(node):
-    """The VIP answers from ``node`` (and the xcatd stand-in on the VIP, once installed)."""
+    """The VIP is on ``node``, answers a ping and the xcatd stand-in answers on it."""
     if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).stdout:
         return False
-    if standin_installed() and not tcp_answers(VIP, 3001):
+    if not tcp_answers(VIP, 3001):
         return False
     return ok(["ping", "-c1", "-W1", VIP], timeout=10)
-
-
-def standin_installed():
-    return os.path.isdir(os.path.join(image.LAB_DIR, "xcat-standin"))
 
 
 def tcp_answers(address, port, timeout=2):
