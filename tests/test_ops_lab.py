@@ -77,10 +77,22 @@ def test_failover_refuses_a_standby_target(lab):
     assert cluster.active_node() == "xcatmn1"
 
 
+def node_online(observer, node):
+    """Whether ``observer``'s crm_mon sees ``node`` online."""
+    from xml.etree import ElementTree
+    xml = cluster.on(observer, "crm_mon", "--one-shot", "--output-as=xml", check=False).stdout
+    for element in ElementTree.fromstring(xml).iter("node"):
+        if element.get("name") == node:
+            return element.get("online") == "true"
+    return False
+
+
 def test_failover_refuses_an_offline_target(lab):
     cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
     try:
-        cluster.settle()
+        # a node shutting down is still online (and in standby) until it has left
+        cluster.wait_for("xcatmn2 offline", lambda: not node_online("xcatmn1", "xcatmn2"),
+                         timeout=120, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
     finally:

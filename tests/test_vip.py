@@ -249,3 +249,17 @@ def test_pcs_and_crm_resource_describe_the_installed_agent():
     metadata = subprocess.run(["crm_resource", "--show-metadata", "ocf:xcat:xcat-vip"],
                               capture_output=True, text=True, check=True).stdout
     assert '<resource-agent name="xcat-vip"' in metadata
+
+
+def test_stop_ends_the_background_announcements(net):
+    """Late gratuitous ARPs from the old node would fail the next node's conflict check."""
+    assert net.agent("start", arp_count="30", arp_background="yes").returncode == 0
+    pidfile = "/run/xcatha/xcat-vip-%s.arping.pid" % VIP
+    with open(pidfile) as handle:
+        pid = int(handle.read())
+    assert b"arping" in open("/proc/%d/cmdline" % pid, "rb").read()
+    assert net.agent("stop").returncode == 0
+    deadline = time.monotonic() + 5
+    while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists("/proc/%d" % pid) and not os.path.exists(pidfile)

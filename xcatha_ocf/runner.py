@@ -95,20 +95,22 @@ class Runner(object):
         return Result(argv, process.returncode, out, err)
 
     def background(self, argv):
-        """Start a command that may outlive the action (gratuitous ARP); don't wait."""
+        """Start a command that may outlive the action (gratuitous ARP); don't wait.
+        Returns its PID, or None in dry-run mode or when it could not start."""
         import subprocess
         argv = [str(arg) for arg in argv]
         if self.dry_run:
             self.out.write("dry-run: would start in the background: %s\n" % quote(argv))
-            return
+            return None
         try:
-            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=command_environment(),
-                             start_new_session=True)
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, env=command_environment(),
+                                       start_new_session=True)
         except OSError as error:
             self.log.warning("cannot start %s: %s" % (quote(argv), error.strerror))
-            return
-        self.log.info("started in the background: %s" % quote(argv))
+            return None
+        self.log.info("started in the background (pid %d): %s" % (process.pid, quote(argv)))
+        return process.pid
 
     def change(self, description, apply):
         """Make a change that is not a command (a mkdir, a rename) unless dry-running."""

@@ -108,8 +108,8 @@ class SharedDirectories(ResourceAgent):
         Action("start", timeout=60),
         Action("stop", timeout=60),
         Action("monitor", timeout=20, interval=20, depth=0),
-        Action("monitor", timeout=40, interval=60, depth=10),
-        Action("monitor", timeout=40, interval=120, depth=20),
+        Action("monitor", timeout=40, interval=61, depth=10),
+        Action("monitor", timeout=40, interval=121, depth=20),
         Action("validate-all", timeout=20),
         Action("meta-data", timeout=5),
     )

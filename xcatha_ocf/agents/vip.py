@@ -7,12 +7,15 @@ persistent network configuration: after a reboot the address is gone until
 Pacemaker puts it back.
 """
 
+import os
+
 from xcatha_ocf import netif
 from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary, run_agent
 
 NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 DAD_PROBES = 2
 DAD_WAIT = 3
+RUN_DIR = "/run/xcatha"
 
 
 def check_ip(text):
@@ -249,6 +252,7 @@ class VirtualIP(ResourceAgent):
 
     def stop(self):
         self.validate(full=False)
+        self.stop_announcer()
         if not any(self.holds_on_configured_nic(l) for l in self.labels_holding_ip()):
             self.log.info("%s is not configured; nothing to do" % self.params.ip)
             return ExitStatus.SUCCESS
@@ -306,10 +310,43 @@ class VirtualIP(ResourceAgent):
         if not self.params.arp_count:
             return
         command = ["arping", "-U", "-c", self.params.arp_count, "-I", self.nic, self.params.ip]
-        if self.params.arp_background:
-            self.run.background(command)
-        else:
+        if not self.params.arp_background:
             self.run(command, timeout=self.params.arp_count + 2)
+            return
+        pid = self.run.background(command)
+        if pid is not None:
+            if not os.path.isdir(RUN_DIR):
+                os.makedirs(RUN_DIR, 0o755)
+            with open(self.announcer_pidfile(), "w") as handle:
+                handle.write("%d\n" % pid)
+
+    def announcer_pidfile(self):
+        return os.path.join(RUN_DIR, "xcat-vip-%s.arping.pid" % self.params.ip)
+
+    def stop_announcer(self):
+        """End this address's background gratuitous ARP: announcements that go on after
+        stop would make the next node's duplicate address detection see a conflict."""
+        try:
+            with open(self.announcer_pidfile()) as handle:
+                pid = int(handle.read().strip())
+        except (IOError, OSError, ValueError):
+            return
+        self.run.change("end gratuitous ARP for %s (pid %d)" % (self.params.ip, pid),
+                        lambda: self.end_announcer(pid))
+
+    def end_announcer(self, pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                argv = handle.read().split(b"\0")
+        except (IOError, OSError):
+            argv = []
+        if argv and os.path.basename(argv[0]) == b"arping" and self.params.ip.encode() in argv:
+            import signal
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        os.unlink(self.announcer_pidfile())
 
 
 def main():
