@@ -88,15 +88,16 @@ def node_online(observer, node):
 
 
 def test_failover_refuses_an_offline_target(lab):
-    cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
+    # the whole cluster stack stops there: with corosync still up, the peer keeps
+    # seeing the node online (shutting down, shown as standby)
+    cluster.on("xcatmn2", "pcs", "cluster", "stop", timeout=120)
     try:
-        # a node shutting down is still online (and in standby) until it has left
         cluster.wait_for("xcatmn2 offline", lambda: not node_online("xcatmn1", "xcatmn2"),
                          timeout=120, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
     finally:
-        cluster.on("xcatmn2", "systemctl", "start", "pacemaker", timeout=120)
+        cluster.on("xcatmn2", "pcs", "cluster", "start", timeout=120)
         cluster.wait_for("xcatmn2 online", cluster.both_online, timeout=120, interval=2)
 
 
