@@ -133,6 +133,10 @@ def build_states(directory):
           settle)
     state("offline_xcatmn2", "running_xcatmn1",
           lambda p: tool(["crm_simulate", "-x", p, "-S", "-O", p, "--node-down", "xcatmn2"], p))
+    # Pacemaker stopped on xcatmn2, Corosync still running there (as in a real cluster)
+    state("pacemaker_stopped_xcatmn2", "running_xcatmn1",
+          lambda p: replace(p, '"xcatmn2" in_ccm="true" crmd="online" join="member" expected="member"',
+                            '"xcatmn2" in_ccm="true" crmd="offline" join="down" expected="down"'))
     state("failed_monitor", "running_xcatmn1",
           lambda p: settle(p, "xcat-services_monitor_30000@xcatmn1=1"),
           lambda p: replace(p, 'exit-reason="Simulated action result"', 'exit-reason="%s"' % FAILED_REASON))

@@ -99,6 +99,8 @@ def test_crmsh_cluster_without_pcs_uses_crm_resource(cib, state):
 @pytest.mark.parametrize("state, target, reason", [
     ("standby_xcatmn2", "xcatmn2", "xcatmn2 is in standby: take it out first (`pcs node unstandby xcatmn2`"),
     ("offline_xcatmn2", "xcatmn2", "xcatmn2 is offline"),
+    ("pacemaker_stopped_xcatmn2", "xcatmn2", "xcatmn2 is pending: Corosync runs there but Pacemaker "
+                                             "has not joined"),
     ("unclean_xcatmn1", "xcatmn2", "xcatmn1 is UNCLEAN: it left the cluster without being fenced"),
     ("maintenance", "xcatmn2", "the cluster is in maintenance mode"),
     ("member_disabled", "xcatmn2", "xcat-services disabled (target-role=Stopped): enable it first: "

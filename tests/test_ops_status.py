@@ -57,9 +57,12 @@ def test_stopped_after_crash(states):
     assert "xcat-group stopped" in text and "nobody (VIP down)" in text and "Last move: unknown" in text
 
 
-def test_standby_and_offline_nodes(states):
+def test_standby_offline_and_pending_nodes(states):
     assert [node["state"] for node in describe(states["standby_xcatmn2"])["nodes"]] == ["online", "standby"]
     assert [node["state"] for node in describe(states["offline_xcatmn2"])["nodes"]] == ["online", "offline"]
+    # crm_mon calls this node online and in standby too; it is pending
+    assert [node["state"] for node in describe(states["pacemaker_stopped_xcatmn2"])["nodes"]] == \
+        ["online", "pending"]
 
 
 def test_unclean_node_makes_the_group_state_unknown(states):

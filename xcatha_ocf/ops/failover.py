@@ -15,7 +15,7 @@ that xcatd answers on the VIP.
   ``crm_resource --wait`` and ``crm_resource --clear``, which is what
   ``crm resource move`` and ``crm resource clear`` run.
 
-It refuses, saying why, when NODE cannot take the group (offline, standby,
+It refuses, saying why, when NODE cannot take the group (offline, pending, standby,
 maintenance, unknown, a member's start failed there before), when a node is UNCLEAN (the procedure's warning about an
 unplanned failover: the old node may still hold the VIP and the shared data
 until it is fenced), without quorum, or in maintenance mode.
@@ -68,6 +68,12 @@ def refuse_target(node):
     if node.unclean or not node.online:
         raise Refusal("%s is %s: start the cluster there first (`pcs cluster start` or "
                       "`crm cluster start`)" % (node.name, "UNCLEAN" if node.unclean else "offline"))
+    if node.pending:
+        # Corosync is up there but Pacemaker is not (or is still joining); crm_mon
+        # then also reports the node as online and in standby.
+        raise Refusal("%s is pending: Corosync runs there but Pacemaker has not joined; start it "
+                      "(`pcs cluster start` or `crm cluster start`) and retry once the node is "
+                      "online" % node.name)
     if node.standby:
         raise Refusal("%s is in standby: take it out first (`pcs node unstandby %s` or "
                       "`crm node online %s`)" % (node.name, node.name, node.name))

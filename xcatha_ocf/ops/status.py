@@ -142,7 +142,7 @@ def warnings(state, configuration, group, members):
 
 
 STATE_COLOURS = {"unknown": "red", "started": "green", "Started": "green", "stopped": "yellow", "Stopped": "yellow",
-                 "online": "green", "standby": "yellow", "offline": "yellow",
+                 "online": "green", "standby": "yellow", "offline": "yellow", "pending": "yellow",
                  "partial": "yellow", "failed": "red", "UNCLEAN": "red"}
 
 
