@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from agentrun import agent_path, exit_reason, run_agent
-from xcatha_ocf import install, pgconf
+from xcatha_ocf import bootstate, install, pgconf
 from xcatha_ocf.agents import pgsql_conf
 from test_pgsql_conf_text import CONF_LINES, HBA_LINES, assert_only_the_block_was_added
 from test_pgsql_conf_text import files as text_files
@@ -21,6 +21,7 @@ VIP, STATIC = "192.0.2.100", "192.0.2.10"
 DEBIAN_CONF = "/etc/postgresql/15/main/postgresql.conf"
 DEBIAN_HBA = "/etc/postgresql/15/main/pg_hba.conf"
 POSTGRES = pwd.getpwnam("postgres")
+STARTED = bootstate.path("test.started")   # the instance name agentrun gives
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def config(tmp_path):
     for name in ("postgresql.conf", "pg_hba.conf"):
         os.chown(directory / name, POSTGRES.pw_uid, POSTGRES.pw_gid)
         os.chmod(directory / name, 0o640)
-    return directory
+    yield directory
+    bootstate.unmark(STARTED)
 
 
 def params(directory, **more):
@@ -115,6 +117,30 @@ def test_second_start_changes_nothing(config):
     assert result.returncode == 0
     assert "already allow" in result.stderr
     assert snapshot(config) == first
+
+
+def test_blocks_left_by_a_crash_are_not_running_after_the_reboot(config):
+    # the node crashed while started: its local files keep the blocks, /run is new
+    assert run("start", config).returncode == 0
+    assert bootstate.marked(STARTED)
+    started = snapshot(config)
+    with open(STARTED, "w") as record:
+        record.write("an-earlier-boot\n")
+    probe = run("monitor", config, interval_ms=0)
+    assert probe.returncode == 7, "Pacemaker would see the group active on 2 nodes"
+    assert "not started since this node booted" in exit_reason(probe)
+    bootstate.unmark(STARTED)
+    assert run("monitor", config, interval_ms=0).returncode == 7
+    assert run("start", config).returncode == 0
+    assert snapshot(config) == started
+    assert run("monitor", config).returncode == 0
+
+
+def test_stop_forgets_the_start(config):
+    assert run("start", config).returncode == 0
+    assert run("stop", config).returncode == 0
+    assert not os.path.exists(STARTED)
+    assert run("stop", config).returncode == 0
 
 
 def test_backup_is_made_once(config):
@@ -337,7 +363,9 @@ def test_dry_run_changes_nothing(config):
     assert result.returncode == 0
     assert "+listen_addresses = 'localhost,%s,%s'" % (VIP, STATIC) in result.stdout
     assert "would keep the original" in result.stdout
+    assert "would record that this node's configuration is managed" in result.stdout
     assert snapshot(config) == before
+    assert not os.path.exists(STARTED)
 
 
 def test_default_config_dir_on_this_debian_host():

@@ -11,7 +11,7 @@ running server take the change.
 
 import os
 
-from xcatha_ocf import distro, netif, pgconf
+from xcatha_ocf import bootstate, distro, netif, pgconf
 from xcatha_ocf.agents.vip import check_ip, check_nic
 from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, run_agent
 
@@ -248,8 +248,11 @@ class PgsqlConf(ResourceAgent):
         "restart of its unit under systemd, else pg_ctl restart -m fast as the data "
         "directory's owner, logging to DATA_DIR/xcatha-restart.log); otherwise it logs a warning that a restart is needed. In "
         "xcat-group the resource starts before PostgreSQL, so normally no restart is needed. "
-        "Monitor returns 0 when both blocks are what start would write for this node, 7 when "
-        "neither is there, 1 otherwise.")
+        "Monitor returns 7 until start has run in this boot (recorded in /run/xcatha, which "
+        "a reboot empties), so blocks that a crash left in a node's local configuration do "
+        "not make the probe after it rejoins report a second active copy; then 0 when both "
+        "blocks are what start would write for this node, 7 when neither is there, 1 "
+        "otherwise.")
     PARAMETERS = (
         Parameter("vip", required=True, check=check_ip,
                   shortdesc="Virtual IPv4 address",
@@ -478,14 +481,23 @@ class PgsqlConf(ResourceAgent):
             self.log.info("%s and %s already allow %s" % (files.conf_path, files.hba_path,
                                                            " and ".join(addresses)))
         self.apply_to_server(files.data_dir, addresses, conf_changed or hba_changed)
+        self.run.change("record that this node's configuration is managed in this boot (%s)"
+                        % self.started_record(), lambda: bootstate.mark(self.started_record()))
         return ExitStatus.SUCCESS
 
     def stop(self):
+        self.remove_blocks()
+        if os.path.exists(self.started_record()):
+            self.run.change("remove %s" % self.started_record(),
+                            lambda: bootstate.unmark(self.started_record()))
+        return ExitStatus.SUCCESS
+
+    def remove_blocks(self):
         try:
             files = self.load()
         except NotFound as missing:
             self.log.info("%s; nothing to remove" % missing.reason)
-            return ExitStatus.SUCCESS
+            return
         try:
             conf_text = pgconf.remove_block(files.conf_text, files.conf_path)
             hba_text = pgconf.remove_block(files.hba_text, files.hba_path)
@@ -499,9 +511,17 @@ class PgsqlConf(ResourceAgent):
             if conf_changed:
                 self.log.info("PostgreSQL keeps listening on the removed addresses until "
                               "its next restart")
-        return ExitStatus.SUCCESS
+
+    def started_record(self):
+        """Written by start, removed by stop.  The blocks outlive a crash in the node's
+        local configuration (Debian's /etc/postgresql); without this record the probe
+        after the node rejoins would find them and Pacemaker would recover the group
+        from "active on 2 nodes" by restarting it where it runs."""
+        return bootstate.path("%s.started" % (self.op.instance or self.NAME))
 
     def monitor(self):
+        if not bootstate.marked(self.started_record()):
+            raise OCFError(ExitStatus.NOT_RUNNING, "not started since this node booted")
         try:
             files = self.load()
         except NotFound as missing:

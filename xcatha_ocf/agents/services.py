@@ -14,7 +14,7 @@ built by xcatha_ocf.servicestack; this module asks systemd and runs them.
 import os
 import time
 
-from xcatha_ocf import distro, netif
+from xcatha_ocf import bootstate, distro, netif
 from xcatha_ocf import servicestack as stack
 from xcatha_ocf.ocf import (Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary,
                             run_agent)
@@ -102,14 +102,6 @@ def port_open(port, timeout):
     return True
 
 
-def read_first_line(path):
-    try:
-        with open(path) as handle:
-            return handle.readline().strip()
-    except (IOError, OSError):
-        return ""
-
-
 class SystemdUnavailable(Exception):
     def __init__(self, reason, not_booted=False):
         Exception.__init__(self, reason)
@@ -187,8 +179,7 @@ class Services(ResourceAgent):
         Action("meta-data", timeout=5),
     )
 
-    STATE_DIR = "/run/xcatha"
-    BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+    BOOT_ID_FILE = bootstate.BOOT_ID_FILE
     POSTGRESQL_ETC = "/etc/postgresql"
     OS_RELEASE = distro.OS_RELEASE
 
@@ -206,8 +197,7 @@ class Services(ResourceAgent):
         self.active = set()
         self.done = set()
         self._lock = None
-        self.state_file = os.path.join(self.STATE_DIR,
-                                       "%s.state" % (self.op.instance or self.NAME))
+        self.state_file = bootstate.path("%s.state" % (self.op.instance or self.NAME))
         add_xcat_environment(os.environ, self.params.xcatd_port)
 
     # -- configuration ---------------------------------------------------------------
@@ -374,13 +364,13 @@ class Services(ResourceAgent):
                 state = json.load(handle)
         except (IOError, OSError, ValueError):
             return {}
-        return state if state.get("boot_id") == read_first_line(self.BOOT_ID_FILE) else {}
+        return state if state.get("boot_id") == bootstate.boot_id(self.BOOT_ID_FILE) else {}
 
     def load_state(self):
         """The record of this boot's regenerations for this configuration, or a fresh one."""
         state = self.read_state()
         if state.get("config") != self.configuration():
-            state = {"boot_id": read_first_line(self.BOOT_ID_FILE),
+            state = {"boot_id": bootstate.boot_id(self.BOOT_ID_FILE),
                      "config": self.configuration(), "done": []}
         return state
 

@@ -9,13 +9,12 @@ Pacemaker puts it back.
 
 import os
 
-from xcatha_ocf import netif
+from xcatha_ocf import bootstate, netif
 from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary, run_agent
 
 NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 DAD_PROBES = 2
 DAD_WAIT = 3
-RUN_DIR = "/run/xcatha"
 
 
 def check_ip(text):
@@ -315,13 +314,12 @@ class VirtualIP(ResourceAgent):
             return
         pid = self.run.background(command)
         if pid is not None:
-            if not os.path.isdir(RUN_DIR):
-                os.makedirs(RUN_DIR, 0o755)
+            bootstate.ensure_run_dir()
             with open(self.announcer_pidfile(), "w") as handle:
                 handle.write("%d\n" % pid)
 
     def announcer_pidfile(self):
-        return os.path.join(RUN_DIR, "xcat-vip-%s.arping.pid" % self.params.ip)
+        return bootstate.path("xcat-vip-%s.arping.pid" % self.params.ip)
 
     def stop_announcer(self):
         """End this address's background gratuitous ARP: announcements that go on after
