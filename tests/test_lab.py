@@ -152,6 +152,8 @@ def test_unplanned_failover_under_the_manual_policy_waits_for_the_admin(lab):
     check_group_on(survivor, lab)
     rejoined = wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
     lab("%s rejoined the cluster %.1f s after the admin's start" % (victim, rejoined))
+    cluster.settle()
+    assert cluster.probes_found_active(victim) == [], "the rejoined node's probes restart the group"
     assert cluster.active_node() == survivor
     cluster.failover(victim)
 
@@ -170,6 +172,7 @@ def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
         check_group_on(survivor, lab)
         wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
         cluster.settle()
+        assert cluster.probes_found_active(victim) == [], "the rejoined node's probes restart the group"
         assert cluster.active_node() == survivor, "the group moved back by itself"
     finally:
         cluster.set_policy("manual")

@@ -77,47 +77,30 @@ def test_failover_refuses_a_standby_target(lab):
     assert cluster.active_node() == "xcatmn1"
 
 
-def node_flags(observer, node):
-    """The flags (online, pending, standby...) that ``observer``'s crm_mon reports true for ``node``."""
-    from xml.etree import ElementTree
-    xml = cluster.on(observer, "crm_mon", "--one-shot", "--output-as=xml", check=False).stdout
-    for element in ElementTree.fromstring(xml).iter("node"):
-        if element.get("name") == node:
-            return set(name for name, value in element.attrib.items() if value == "true")
-    return set()
-
-
-def pacemaker_member(observer, node):
-    flags = node_flags(observer, node)
-    return "online" in flags and "pending" not in flags
-
-
 def test_failover_refuses_an_offline_target(lab):
     # the whole cluster stack stops there (with Corosync up the node would be pending)
     cluster.on("xcatmn2", "pcs", "cluster", "stop", timeout=120)
     try:
-        cluster.wait_for("xcatmn2 offline", lambda: "online" not in node_flags("xcatmn1", "xcatmn2"),
+        cluster.wait_for("xcatmn2 offline", lambda: "online" not in cluster.node_flags("xcatmn2"),
                          timeout=120, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
     finally:
         cluster.on("xcatmn2", "pcs", "cluster", "start", timeout=120)
-        cluster.wait_for("xcatmn2 joined", lambda: pacemaker_member("xcatmn1", "xcatmn2"),
-                         timeout=120, interval=2)
+        cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
 
 
 def test_failover_refuses_a_target_where_only_pacemaker_stopped(lab):
     # Corosync keeps running there: crm_mon shows the node online, in standby and pending
     cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
     try:
-        cluster.wait_for("xcatmn2 pending", lambda: "pending" in node_flags("xcatmn1", "xcatmn2"),
+        cluster.wait_for("xcatmn2 pending", lambda: "pending" in cluster.node_flags("xcatmn2"),
                          timeout=60, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is pending" in result.stdout
     finally:
         cluster.on("xcatmn2", "systemctl", "start", "pacemaker", timeout=120)
-        cluster.wait_for("xcatmn2 joined", lambda: pacemaker_member("xcatmn1", "xcatmn2"),
-                         timeout=120, interval=2)
+        cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
 
 
 def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(lab):

@@ -44,9 +44,13 @@ def on(node, *argv, **kwargs):
 
 def pcs(*argv, **kwargs):
     """Run pcs on the first node that answers (the cluster is the same from both)."""
+    return on(first_running(), "pcs", *argv, **kwargs)
+
+
+def first_running():
     for node in NODES:
         if container_state(node) == "running":
-            return on(node, "pcs", *argv, **kwargs)
+            return node
     raise LabError("no lab node is running (xcatha lab up)")
 
 
@@ -120,9 +124,43 @@ def form_cluster():
 
 
 def both_online():
-    result = pcs("status", "nodes", "corosync", check=False, timeout=30)
-    online = [line for line in result.stdout.splitlines() if "Online:" in line]
-    return bool(online) and all(node in online[0] for node in NODES)
+    """Both nodes are Pacemaker members (Corosync membership alone is not enough)."""
+    return all(pacemaker_member(node) for node in NODES)
+
+
+def pacemaker_member(node, observer=None):
+    flags = node_flags(node, observer)
+    return "online" in flags and not flags & {"pending", "unclean"}
+
+
+def probes_found_active(node):
+    """The resources whose probe on ``node`` found them running or failed (anything but
+    "not running"): after a crash they make Pacemaker recover a group it runs elsewhere."""
+    import xml.etree.ElementTree as ElementTree
+    status = ElementTree.fromstring(on(first_running(), "cibadmin", "--query", "--scope=status").stdout)
+    return sorted(set(
+        resource.get("id")
+        for state in status.iter("node_state") if state.get("uname") == node
+        for resource in state.iter("lrm_resource")
+        for op in resource.iter("lrm_rsc_op")
+        if op.get("operation") == "monitor" and op.get("interval") == "0"
+        and op.get("rc-code") not in ("7", None) and op.get("op-status") == "0"))
+
+
+def node_flags(node, observer=None):
+    """The flags (online, pending, standby, unclean...) that crm_mon on ``observer`` (the
+    first running node by default) reports true for ``node``."""
+    import xml.etree.ElementTree as ElementTree
+    result = on(observer or first_running(), "crm_mon", "--one-shot", "--output-as=xml",
+                check=False, timeout=30)
+    try:
+        nodes = ElementTree.fromstring(result.stdout).iter("node")
+    except ElementTree.ParseError:
+        return set()
+    for element in nodes:
+        if element.get("name") == node and element.get("id"):
+            return set(name for name, value in element.attrib.items() if value == "true")
+    return set()
 
 
 def configure():
