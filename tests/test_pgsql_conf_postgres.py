@@ -155,6 +155,7 @@ def lab():
         yield lab
     finally:
         stop_postgres(lab)
+        lab.agent("stop")   # also forgets the start recorded in /run/xcatha
         for ns in (NODE_NS, CLIENT_NS):
             sh("ip", "netns", "del", ns, check=False)
         shutil.rmtree(lab.root, ignore_errors=True)
