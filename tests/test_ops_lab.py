@@ -77,11 +77,19 @@ def test_failover_refuses_a_standby_target(lab):
     assert cluster.active_node() == "xcatmn1"
 
 
+def xcatmn2_seen(predicate):
+    """A wait_for predicate: xcatmn1's crm_mon reports xcatmn2 and ``predicate(that Node)`` holds."""
+    def check():
+        node = cluster.node_state("xcatmn2", observer="xcatmn1")
+        return node is not None and predicate(node)
+    return check
+
+
 def test_failover_refuses_an_offline_target(lab):
     # the whole cluster stack stops there (with Corosync up the node would be pending)
     cluster.on("xcatmn2", "pcs", "cluster", "stop", timeout=120)
     try:
-        cluster.wait_for("xcatmn2 offline", lambda: "online" not in cluster.node_flags("xcatmn2"),
+        cluster.wait_for("xcatmn2 offline", xcatmn2_seen(lambda node: not node.online),
                          timeout=120, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
@@ -94,7 +102,7 @@ def test_failover_refuses_a_target_where_only_pacemaker_stopped(lab):
     # Corosync keeps running there: crm_mon shows the node online, in standby and pending
     cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
     try:
-        cluster.wait_for("xcatmn2 pending", lambda: "pending" in cluster.node_flags("xcatmn2"),
+        cluster.wait_for("xcatmn2 pending", xcatmn2_seen(lambda node: node.pending),
                          timeout=60, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
         assert result.returncode == 1 and "refused: xcatmn2 is pending" in result.stdout

@@ -129,8 +129,8 @@ def both_online():
 
 
 def pacemaker_member(node, observer=None):
-    flags = node_flags(node, observer)
-    return "online" in flags and not flags & {"pending", "unclean"}
+    state = node_state(node, observer)
+    return bool(state and state.online and not state.pending and not state.unclean)
 
 
 def probes_found_active(node):
@@ -147,20 +147,16 @@ def probes_found_active(node):
         and op.get("rc-code") not in ("7", None) and op.get("op-status") == "0"))
 
 
-def node_flags(node, observer=None):
-    """The flags (online, pending, standby, unclean...) that crm_mon on ``observer`` (the
-    first running node by default) reports true for ``node``."""
-    import xml.etree.ElementTree as ElementTree
+def node_state(node, observer=None):
+    """``node`` as crm_mon on ``observer`` (the first running node by default) reports it,
+    an ops.cluster.Node, or None when that crm_mon cannot tell."""
+    from xcatha_ocf.ops.cluster import ClusterError, ClusterState
     result = on(observer or first_running(), "crm_mon", "--one-shot", "--output-as=xml",
                 check=False, timeout=30)
     try:
-        nodes = ElementTree.fromstring(result.stdout).iter("node")
-    except ElementTree.ParseError:
-        return set()
-    for element in nodes:
-        if element.get("name") == node and element.get("id"):
-            return set(name for name, value in element.attrib.items() if value == "true")
-    return set()
+        return ClusterState(result.stdout).nodes.get(node)
+    except ClusterError:
+        return None
 
 
 def configure():
