@@ -3,9 +3,7 @@
 - ``AgentRoot`` gives pcs and crmsh the xcat agents' meta-data without touching
   the host: the agents are installed into a temporary OCF root and commands run
   in a private mount namespace where that root's resource.d is bound over
-  /usr/lib/ocf/resource.d (heartbeat and pacemaker linked through).  Agents whose
-  module has not landed yet get a META-DATA-ONLY STAND-IN built from
-  agentinfo.FALLBACK; the real agent replaces it as soon as it exists.
+  /usr/lib/ocf/resource.d (heartbeat and pacemaker linked through).
 - ``normalized`` reduces a CIB's configuration to what the three outputs must
   agree on: generated ids of nvpairs, attribute sets and ops are dropped, and
   nvpairs and ops are sorted (pcs sorts parameters, crmsh keeps their order).
@@ -17,31 +15,11 @@ import subprocess
 
 from lxml import etree
 
-from xcatha_ocf import install, metadata
-from xcatha_ocf.crm import agentinfo
-from xcatha_ocf.crm.config import MEMBERS
-from xcatha_ocf.ocf import Parameter, ResourceAgent
+from xcatha_ocf import install
+from xcatha_ocf.agents import PROVIDER
 
 SYSTEM_RESOURCE_D = "/usr/lib/ocf/resource.d"
-SYSTEM_AGENT_LIB = "/usr/lib/ocf/lib/" + install.PROVIDER
-STAND_IN = """#!/bin/sh
-# META-DATA-ONLY STAND-IN for {name} (tests only): the real agent's module has not landed.
-case "$1" in
-  meta-data) cat <<'EOF'
-{xml}EOF
-  exit 0 ;;
-  monitor) exit 7 ;;
-  *) exit 0 ;;
-esac
-"""
-
-
-def stand_in_class(info):
-    params = tuple(Parameter(name, required=name in info.required) for name in info.parameters)
-    return type("StandIn", (ResourceAgent,), {
-        "NAME": info.name, "SHORTDESC": "stand-in for " + info.name,
-        "LONGDESC": "meta-data-only stand-in for " + info.name,
-        "PARAMETERS": params, "ACTIONS": info.actions})
+SYSTEM_AGENT_LIB = "/usr/lib/ocf/lib/" + PROVIDER
 
 
 class AgentRoot(object):
@@ -49,19 +27,11 @@ class AgentRoot(object):
         ocf_root = os.path.join(directory, "ocf")
         install.install(ocf_root=ocf_root, out=lambda message: None)
         self.resource_d = os.path.join(ocf_root, "resource.d")
-        self.agent_lib = os.path.join(ocf_root, "lib", install.PROVIDER)
+        self.agent_lib = os.path.join(ocf_root, "lib", PROVIDER)
         for provider in os.listdir(SYSTEM_RESOURCE_D):
-            if provider != install.PROVIDER:
+            if provider != PROVIDER:
                 os.symlink(os.path.join(SYSTEM_RESOURCE_D, provider),
                            os.path.join(self.resource_d, provider))
-        self.stand_ins = []
-        for name in MEMBERS:
-            if agentinfo.agent_class(name) is None:
-                info = agentinfo.agent_info(name)
-                install.write_executable(
-                    os.path.join(self.resource_d, install.PROVIDER, name),
-                    STAND_IN.format(name=name, xml=metadata.render(stand_in_class(info))))
-                self.stand_ins.append(name)
 
     def run(self, argv, env=None, timeout=120):
         # the agents and the runtime they load (OCF_ROOT/lib/xcat) both come from here

@@ -3,8 +3,8 @@
 ``build_states(directory)`` writes CIB files with status sections produced by
 crm_simulate (nodes brought up, the group started on xcatmn1 through a real
 move constraint, a node crashed and fenced, a node lost UNCLEAN, a failed
-monitor...).  ``SimulatedCluster`` is a command runner for the library code:
-it records every command, answers queries with the real crm_mon/cibadmin on the
+monitor...).  ``SimulatedCluster`` is an executor for the real Runner: it
+records every command, answers queries with the real crm_mon/cibadmin on the
 CIB file, and carries out the cluster commands with real tools on that file
 (``pcs -f``, ``crm_resource`` with CIB_file) followed by ``crm_simulate -S`` to
 execute the resulting transition, as the live cluster would.
@@ -14,8 +14,7 @@ import os
 import shutil
 import subprocess
 
-from xcatha_ocf.ops.commands import Finished
-from xcatha_ocf.runner import Result
+from xcatha_ocf.runtime.runner import Finished, Result
 
 GROUP = "xcat-group"
 VIP = "192.0.2.10"
@@ -164,9 +163,9 @@ def replace(path, old, new):
 
 
 class SimulatedCluster(object):
-    """A command runner backed by a CIB file (see the module docstring)."""
+    """An executor backed by a CIB file (see the module docstring)."""
 
-    dry_run = False
+    QUERIES = ("crm_mon", "cibadmin", "crm_node")
 
     def __init__(self, cib, fail_start_on=None, failing_commands=()):
         self.cib = str(cib)
@@ -175,17 +174,18 @@ class SimulatedCluster(object):
         self.failing = ["xcat-shared_start_0@%s=1" % fail_start_on] if fail_start_on else []
         self.failing_commands = [list(argv) for argv in failing_commands]
 
-    def __call__(self, argv, timeout=30, changes=False):
-        argv = [str(arg) for arg in argv]
-        self.calls.append(argv)
-        if changes:
-            self.changes.append(argv)
-            return self.apply(argv)
-        process = tool(argv, self.cib, check=False)
-        return Result(argv, process.returncode, process.stdout, process.stderr)
+    def describe(self, argv):
+        return " ".join(argv)
 
-    def start(self, argv):
-        argv = [str(arg) for arg in argv]
+    def run(self, argv, timeout, stdin=None, env=None):
+        self.calls.append(argv)
+        if argv[0] in self.QUERIES:
+            process = tool(argv, self.cib, check=False)
+            return Result(argv, process.returncode, process.stdout, process.stderr)
+        self.changes.append(argv)
+        return self.apply(argv)
+
+    def start(self, argv, env=None):
         self.calls.append(argv)
         self.changes.append(argv)
         return Finished(self.apply(argv))

@@ -9,13 +9,16 @@ import pytest
 import yaml
 
 from xcatha_ocf import cli
-from xcatha_ocf.crm import agentinfo, config as crmconfig
+from xcatha_ocf.errors import InputError
+from xcatha_ocf.agents import agent_class
+from xcatha_ocf.crm import config as crmconfig
 from xcatha_ocf.crm.apply import apply_configuration
 from xcatha_ocf.crm.command import main_config
 from xcatha_ocf.crm.config import Configuration
 from xcatha_ocf.crm.render import crm_quote, pcs_steps, render
 from xcatha_ocf.crm.site import build_site
-from xcatha_ocf.ocf import Action
+from xcatha_ocf.runtime.ocf import Action
+from xcatha_ocf.runtime.runner import Result, Runner
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(REPO, "crm", "site.example.yaml")
@@ -27,7 +30,7 @@ def example():
 
 
 def error_for(data, **options):
-    with pytest.raises(cli.UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         build_site(data, **options)
     return str(caught.value)
 
@@ -77,34 +80,32 @@ def test_vip_operations_come_from_the_agent_class():
     assert ops[("monitor", "%ds" % monitor.interval)].on_fail == "restart"
 
 
-def test_the_real_agent_wins_over_the_fallback(monkeypatch):
-    monkeypatch.setitem(agentinfo.FALLBACK, "xcat-vip", {
-        "parameters": ("ip",), "required": ("ip",), "actions": (Action("start", 1),)})
-    info = agentinfo.agent_info("xcat-vip")
-    assert info.declared_by == "module xcatha_ocf.agents.vip"
-    assert "iflabel" in info.parameters
-
-
-def test_fallback_serves_agents_whose_module_is_missing(monkeypatch):
-    monkeypatch.setitem(agentinfo.install.AGENTS, "xcat-services", "no_such_module_yet")
-    info = agentinfo.agent_info("xcat-services")
-    assert info.declared_by == "fallback" and "console" in info.parameters
-
-
 def test_parameters_an_agent_requires_are_demanded(monkeypatch):
-    monkeypatch.setitem(agentinfo.install.AGENTS, "xcat-services", "no_such_module_yet")
-    monkeypatch.setitem(agentinfo.FALLBACK["xcat-services"], "required", ("console",))
+    from xcatha_ocf.crm import site
+    from xcatha_ocf.agents.services import Services
+    from xcatha_ocf.runtime.params import Parameter
+
+    class NeedsConsole(Services):
+        PARAMETERS = tuple(Parameter(p.name, required=True) if p.name == "console" else p
+                           for p in Services.PARAMETERS)
+
+    monkeypatch.setattr(site, "agent_class", lambda name: NeedsConsole
+                        if name == "xcat-services" else agent_class(name))
     data = example()
     del data["services"]["console"]
     assert "services.console: missing: xcat-services requires it" in error_for(data)
 
 
 def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
-    deep = agentinfo.AgentInfo("xcat-shared", ("shared_dir",), ("shared_dir",), (
-        Action("start", 60), Action("stop", 90), Action("monitor", 20, interval=20, depth=0),
-        Action("monitor", 60, interval=120, depth=10)), "test")
-    monkeypatch.setattr(crmconfig, "agent_info", lambda name: deep)
-    ops = crmconfig.member_operations(deep, fencing=True)
+    from xcatha_ocf.agents.shared import SharedDirectories
+
+    class Deep(SharedDirectories):
+        ACTIONS = (Action("start", 60), Action("stop", 90), Action("monitor", 20, interval=20, depth=0),
+                   Action("monitor", 60, interval=120, depth=10))
+
+    monkeypatch.setattr(crmconfig, "agent_class", lambda name: Deep
+                        if name == "xcat-shared" else agent_class(name))
+    ops = crmconfig.member_operations(Deep, fencing=True)
     assert [(o.name, o.interval, o.timeout, o.check_level) for o in ops] == [
         ("start", "0s", "60s", None), ("stop", "0s", "90s", None),
         ("monitor", "20s", "20s", None), ("monitor", "120s", "60s", "10")]
@@ -230,7 +231,7 @@ def test_flags_override_the_file_and_keep_its_fencing():
     (["--set", "vipip=1"], "--set 'vipip=1': expected SECTION.KEY=VALUE"),
 ])
 def test_bad_flags_are_named(argv, message):
-    with pytest.raises(cli.UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         main_config([EXAMPLE] + argv)
     assert message in str(caught.value)
 
@@ -257,8 +258,8 @@ def test_crm_values_are_quoted_only_when_needed():
 
 
 class FakeCluster(object):
-    """Records commands; ``pcs cluster cib FILE`` writes ``cib``; ``fail`` names a
-    command prefix that exits 1."""
+    """A fake executor: records commands; ``pcs cluster cib FILE`` writes ``cib``;
+    ``fail`` names a command prefix that exits 1."""
 
     def __init__(self, cib="<cib><configuration/><status/></cib>", fail=None, output=""):
         self.cib = cib
@@ -266,20 +267,24 @@ class FakeCluster(object):
         self.output = output
         self.commands = []
 
-    def __call__(self, argv):
+    def describe(self, argv):
+        return " ".join(argv)
+
+    def run(self, argv, timeout, stdin=None, env=None):
         self.commands.append(argv)
         if argv[:3] == ["pcs", "cluster", "cib"]:
             with open(argv[3], "w") as handle:
                 handle.write(self.cib)
         if self.fail and " ".join(argv).startswith(self.fail):
-            return 1, self.output or "Error: simulated failure"
-        return 0, ""
+            return Result(argv, 1, err=self.output or "Error: simulated failure")
+        return Result(argv, 0)
 
 
 def run_apply(cluster, tmp_path, dry_run=False):
     config = Configuration(build_site(example()))
     out = io.StringIO()
-    rc = apply_configuration(config, cluster, dry_run=dry_run, out=out, tempdir=str(tmp_path))
+    runner = Runner(cluster, dry_run=dry_run, out=out)
+    rc = apply_configuration(config, runner, out=out, tempdir=str(tmp_path))
     return config, rc, out.getvalue()
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from xcatha_ocf import distro
+from xcatha_ocf.runtime import distro
 
 
 @pytest.mark.parametrize("text, expected", [

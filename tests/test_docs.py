@@ -11,8 +11,10 @@ import pytest
 
 from agentrun import REPO, run_agent
 from system_agents import install_system_wide
-from xcatha_ocf import cli, docs, install, metadata
-from xcatha_ocf.ocf import Action, Parameter, ResourceAgent
+from xcatha_ocf import cli, docs, install
+from xcatha_ocf.runtime import metadata
+from xcatha_ocf.runtime.ocf import Action, ResourceAgent
+from xcatha_ocf.runtime.params import Parameter
 
 DOCS = os.path.join(REPO, "docs")
 AGENTS = sorted(install.AGENTS)
@@ -175,7 +177,7 @@ class Awkward(ResourceAgent):
     SHORTDESC = "Pipes | backslashes \\ and -dashes"
     LONGDESC = ".starts like a troff request; 'and a quote, `ticks` and <xml> & co."
     PARAMETERS = (
-        Parameter("count", type="integer", required=True, shortdesc="A | count",
+        Parameter("count", type="integer", required=True, minimum=0, maximum=9, shortdesc="A | count",
                   longdesc="'quoted start and C:\\path"),
         Parameter("mode", default="a|b", shortdesc="Mode with `ticks`"),
     )

@@ -9,10 +9,13 @@ import time
 
 import pytest
 
-from xcatha_ocf import install, log, ocf
-from xcatha_ocf.metadata import render
-from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Operation, Parameter, ResourceAgent
-from xcatha_ocf.runner import Runner
+from xcatha_ocf import install
+from xcatha_ocf.runtime import log, ocf
+from xcatha_ocf.runtime.metadata import render
+from xcatha_ocf.runtime.ocf import Action, Operation, ResourceAgent
+from xcatha_ocf.runtime.params import Parameter, read_params
+from xcatha_ocf.runtime.status import ExitStatus, OCFError
+from xcatha_ocf.runtime.runner import CommandError, Runner
 
 from agentrun import AGENTS, REPO
 
@@ -58,12 +61,15 @@ def run_main(argv, env, capsys):
 
 
 def test_exit_codes_follow_the_ocf_api():
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
+    from xcatha_ocf.runtime.status import NAMES
+    assert sorted(NAMES) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
     assert ExitStatus.NOT_RUNNING == 7 and ExitStatus.ERR_CONFIGURED.name == "ERR_CONFIGURED"
+    assert ExitStatus(7) is not 7 and ExitStatus(7).name == "NOT_RUNNING"
+    assert "%d %s" % (ExitStatus.ERR_ARGS, ExitStatus.ERR_ARGS) == "2 2"
 
 
 def test_parameters_are_converted_with_defaults():
-    params = ocf.read_params(Echo.PARAMETERS, {"OCF_RESKEY_target": "x", "OCF_RESKEY_loud": "Yes"})
+    params = read_params(Echo.PARAMETERS, {"OCF_RESKEY_target": "x", "OCF_RESKEY_loud": "Yes"})
     assert (params.target, params.count, params.loud, params.mode) == ("x", 3, True, "a")
 
 
@@ -76,7 +82,7 @@ def test_parameters_are_converted_with_defaults():
 ])
 def test_bad_parameters_are_configuration_errors(env, fragment):
     with pytest.raises(OCFError) as raised:
-        ocf.read_params(Echo.PARAMETERS, env)
+        read_params(Echo.PARAMETERS, env)
     assert raised.value.status == ExitStatus.ERR_CONFIGURED
     assert fragment in raised.value.reason
 
@@ -171,7 +177,7 @@ def make_runner(dry_run=False, timeout_ms=20000):
     op = Operation("start", {"OCF_RESKEY_CRM_meta_timeout": str(timeout_ms)}, dry_run=dry_run)
     stream = io.StringIO()
     logger = log.Logger("test", {}, stream=stream)
-    return Runner(op, logger, out=io.StringIO()), stream
+    return Runner(dry_run=dry_run, out=io.StringIO(), log=logger, budget=op.budget), stream
 
 
 def test_runner_captures_output_and_logs_each_command():
@@ -202,11 +208,22 @@ def test_runner_reports_a_missing_binary_without_raising():
     assert result.rc == 127 and "cannot run" in result.err
 
 
-def test_runner_check_raises_generic_error_with_summary():
+def test_runner_check_raises_command_error_with_summary():
     runner, _ = make_runner()
-    with pytest.raises(OCFError) as raised:
+    with pytest.raises(CommandError) as raised:
         runner(["false"], check=True)
-    assert raised.value.status == ExitStatus.ERR_GENERIC and "false exited 1" in raised.value.reason
+    assert str(raised.value) == "false exited 1" and raised.value.result.rc == 1
+
+
+def test_a_failed_checked_command_ends_the_action_with_a_generic_error(capsys):
+    status, _, err = run_main(["start"], {"OCF_RESKEY_target": "/nonexistent/dir/x"}, capsys)
+    assert status == ExitStatus.ERR_GENERIC
+    assert "ocf-exit-reason:touch /nonexistent/dir/x exited 1: touch: cannot touch" in err
+
+
+def test_exit_reason_prefix_follows_pacemaker(capsys):
+    env = {"OCF_RESKEY_target": "/nonexistent/dir/x", "OCF_EXIT_REASON_PREFIX": "reason:"}
+    assert "reason:touch /nonexistent" in run_main(["start"], env, capsys)[2]
 
 
 def test_dry_run_prints_changes_but_runs_queries(tmp_path):
@@ -271,7 +288,9 @@ def test_installed_agents_run_from_their_own_lib_in_a_bare_environment(tmp_path)
         result = subprocess.run([str(installed), "meta-data"], env={}, capture_output=True,
                                 text=True, cwd="/", check=True)
         assert '<resource-agent name="%s"' % agent in result.stdout
-    assert (tmp_path / "lib" / "xcat" / "xcatha_ocf" / "ocf.py").exists()
+    shipped = tmp_path / "lib" / "xcat" / "xcatha_ocf"
+    assert sorted(p.name for p in shipped.iterdir()) == ["__init__.py", "__pycache__", "agents",
+                                                         "runtime"]
 
 
 def test_agent_modules_import_no_heavy_modules():

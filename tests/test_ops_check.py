@@ -14,7 +14,7 @@ import pytest
 
 import opsim
 from xcatha_ocf.ops import check
-from xcatha_ocf.runner import Result
+from xcatha_ocf.runtime.runner import Result, Runner
 
 HOSTS = "127.0.0.1 localhost\n192.0.2.10 xcatmn xcatmn.cluster.com\n192.0.2.11 xcatmn1\n192.0.2.12 xcatmn2\n"
 # stonith_admin 2.1.5's format (as seen in tests/test_ops_live.py's cluster).
@@ -58,8 +58,10 @@ class FakeNode(object):
         with open(full, "w") as handle:
             handle.write(text)
 
-    def __call__(self, argv, timeout=30, changes=False):
-        assert not changes, "check must change nothing"
+    def describe(self, argv):
+        return " ".join(argv)
+
+    def run(self, argv, timeout, stdin=None, env=None):
         self.calls.append(list(argv))
         if not self.reachable:
             return Result(argv, 255, err="ssh: connect to host %s port 22: No route to host" % self.name)
@@ -94,7 +96,10 @@ class Local(object):
         self.node = node
         self.fence_history = fence_history
 
-    def __call__(self, argv, timeout=30, changes=False):
+    def describe(self, argv):
+        return " ".join(argv)
+
+    def run(self, argv, timeout, stdin=None, env=None):
         if argv[0] in ("crm_mon", "cibadmin"):
             process = opsim.tool(argv, self.cib, check=False)
             return Result(argv, process.returncode, process.stdout, process.stderr)
@@ -102,7 +107,7 @@ class Local(object):
             return Result(argv, 0, "xcatmn1\n")
         if argv[0] == "stonith_admin":
             return Result(argv, 0, self.fence_history)
-        return self.node(argv, timeout, changes)
+        return self.node.run(argv, timeout)
 
 
 @pytest.fixture
@@ -111,7 +116,9 @@ def nodes(tmp_path):
 
 
 def run_checks(states, nodes, state="running_xcatmn1", **local):
-    results = check.run_checks(Local(states[state], nodes["xcatmn1"], **local), nodes.__getitem__)
+    # dry-run runners: a check that changed anything would not reach the fake nodes
+    local_runner = Runner(Local(states[state], nodes["xcatmn1"], **local), dry_run=True)
+    results = check.run_checks(local_runner, lambda name: Runner(nodes[name], dry_run=True))
     return dict(((item.name, item.node), item) for item in results)
 
 
@@ -239,7 +246,7 @@ def test_fencing_disabled_fails(states, nodes, tmp_path):
     path = str(tmp_path / "nofence.xml")
     opsim.tool(["cp", states["running_xcatmn1"], path], path)
     opsim.tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
-    results = check.run_checks(Local(path, nodes["xcatmn1"]), nodes.__getitem__)
+    results = check.run_checks(Runner(Local(path, nodes["xcatmn1"])), lambda name: Runner(nodes[name]))
     (fencing,) = [item for item in results if item.name == "fencing configured"]
     assert fencing.verdict == check.FAIL and "stonith-enabled=false" in fencing.reason
 
@@ -256,7 +263,8 @@ def test_unreachable_peer_fails_and_is_not_checked_further(states, nodes):
 def test_cli_table_and_exit_code(states, nodes):
     out = io.StringIO()
     args = SimpleNamespace(json=False, group=opsim.GROUP)
-    code = check.run(args, Local(states["running_xcatmn1"], nodes["xcatmn1"]), nodes.__getitem__, out)
+    code = check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
+                     lambda name: Runner(nodes[name]), out)
     text = out.getvalue()
     assert code == 1   # xcatmn1 has no pg_hba.conf while it runs the group
     assert text.splitlines()[0].split() == ["RESULT", "CHECK", "NODE", "REASON"]
@@ -274,7 +282,8 @@ def test_cli_json(states, nodes):
     import json
     out = io.StringIO()
     args = SimpleNamespace(json=True, group=opsim.GROUP)
-    check.run(args, Local(states["running_xcatmn1"], nodes["xcatmn1"]), nodes.__getitem__, out)
+    check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
+                     lambda name: Runner(nodes[name]), out)
     rows = json.loads(out.getvalue())
     assert [row["verdict"] for row in rows if row["name"] == "clock in sync"] == ["PASS"]
     assert set(rows[0]) == {"verdict", "name", "node", "reason"}

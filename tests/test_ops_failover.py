@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 import opsim
-from xcatha_ocf.cli import UsageError
+from xcatha_ocf.errors import InputError
 from xcatha_ocf.ops import cluster, failover
-from xcatha_ocf.ops.commands import CommandRunner
+from xcatha_ocf.runtime.runner import Result, Runner
 
 GROUP = opsim.GROUP
 
@@ -41,16 +41,17 @@ class Xcatd(object):
         return "Connection refused" if len(self.attempts) <= self.failures else None
 
 
-def move(runner, target="xcatmn2", tool="pcs", wait=60, xcatd=None):
+def move(cluster, target="xcatmn2", tool="pcs", wait=60, xcatd=None):
+    """xcatha failover against a SimulatedCluster; (exit code, output)."""
     out = io.StringIO()
     clock = opsim.Clock()
-    code = failover.failover(runner, GROUP, target, wait=wait, tool=tool, connect=xcatd or Xcatd(),
-                             out=out, clock=clock, sleep=clock.sleep)
+    code = failover.failover(Runner(cluster, out=out), GROUP, target, wait=wait, tool=tool,
+                             connect=xcatd or Xcatd(), out=out, clock=clock, sleep=clock.sleep)
     return code, out.getvalue()
 
 
 def placement(path):
-    state = cluster.read_state(CommandRunner(env={"CIB_file": path}))
+    state = cluster.read_state(Runner(env={"CIB_file": path}))
     return [(member.id, member.role, member.nodes) for member in state.members(GROUP)]
 
 
@@ -124,7 +125,7 @@ def test_unclean_refusal_names_the_procedures_remedy(cib):
 
 
 def test_unknown_node_is_a_usage_error(cib):
-    with pytest.raises(UsageError, match="xcatmn3 is not a node of this cluster"):
+    with pytest.raises(InputError, match="xcatmn3 is not a node of this cluster"):
         move(opsim.SimulatedCluster(cib("running_xcatmn1")), "xcatmn3")
 
 
@@ -177,7 +178,7 @@ def test_dry_run_prints_the_commands_and_changes_nothing(cib):
     with open(path) as handle:
         before = handle.read()
     out = io.StringIO()
-    runner = CommandRunner(dry_run=True, out=out, env={"CIB_file": path})
+    runner = Runner(dry_run=True, out=out, env={"CIB_file": path})
     code = failover.failover(runner, GROUP, "xcatmn2", wait=45, tool="pcs", connect=Xcatd(), out=out)
     assert code == 0
     assert out.getvalue().splitlines()[1:] == [
@@ -211,7 +212,7 @@ def test_fencing_disabled_warns_about_the_old_node(cib):
 def test_progress_is_polled_while_a_real_command_runs(cib):
     """A real child process: the cluster state is read until it ends."""
     path = cib("running_xcatmn1")
-    runner = CommandRunner(env={"CIB_file": path})
+    runner = Runner(env={"CIB_file": path})
     progress = failover.report.Progress(io.StringIO(), False)
     watcher = failover.Watcher(runner, GROUP, progress)
     looks = []
@@ -228,17 +229,17 @@ def test_progress_is_polled_while_a_real_command_runs(cib):
 
 
 def test_a_command_that_outlives_the_deadline_is_killed(cib):
-    runner = CommandRunner()
+    runner = Runner()
     progress = failover.report.Progress(io.StringIO(), False)
-    watcher = failover.Watcher(CommandRunner(env={"CIB_file": cib("running_xcatmn1")}), GROUP, progress)
+    watcher = failover.Watcher(Runner(env={"CIB_file": cib("running_xcatmn1")}), GROUP, progress)
     clock = opsim.Clock()
     result = failover.run_watching(runner, ["sleep", "30"], watcher, clock() - 30, clock, clock.sleep)
     assert result.timed_out and not result.ok
 
 
 def test_ssh_runner_quotes_the_remote_command():
-    from xcatha_ocf.ops.commands import SshRunner
-    result = SshRunner("xcatmn2", ssh="echo")(["sh", "-c", "ls -1d /a b 2>/dev/null"])
+    from xcatha_ocf.ops.commands import SshExecutor
+    result = Runner(SshExecutor("xcatmn2", ssh="echo")).query(["sh", "-c", "ls -1d /a b 2>/dev/null"])
     assert result.out == ("-o BatchMode=yes -o ConnectTimeout=5 -l root xcatmn2 -- "
                           "sh -c 'ls -1d /a b 2>/dev/null'\n")
 
@@ -274,13 +275,14 @@ def test_pcs_0_10_moves_then_clears(cib, state):
 @pytest.mark.parametrize("present, version, tool", [
     (False, "", "crm_resource"), (True, "0.10.8\n", "pcs-0.10"), (True, "0.11.5\n", "pcs"),
     (True, "0.12.0\n", "pcs")])
-def test_tool_choice(present, version, tool):
-    from xcatha_ocf.runner import Result
+def test_tool_choice(present, version, tool, fake_executor):
+    FakeExecutor = fake_executor
     asked = []
 
-    def runner(argv, timeout=30, changes=False):
+    def pcs(argv):
         asked.append(argv)
-        return Result(argv, 0, version)
+        return 0, version, ""
 
+    runner = Runner(FakeExecutor(pcs))
     assert failover.choose_tool(runner, have=lambda name: present) == tool
     assert asked == ([["pcs", "--version"]] if present else [])

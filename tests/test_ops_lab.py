@@ -14,7 +14,7 @@ test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_l
 from test_lab import lab, settled  # noqa: E402,F401  (the lab's fixtures)
 from xcatha_ocf.lab import cluster  # noqa: E402
 from xcatha_ocf.ops import check  # noqa: E402
-from xcatha_ocf.ops.commands import CommandRunner  # noqa: E402
+from xcatha_ocf.runtime.runner import Runner, SubprocessExecutor  # noqa: E402
 
 pytestmark = test_lab.pytestmark
 GROUP = cluster.GROUP
@@ -136,19 +136,20 @@ def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(
     assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").returncode == 0
 
 
-class InNode(CommandRunner):
+class InNode(SubprocessExecutor):
     """Runs commands inside a lab node (the lab has no ssh between nodes)."""
 
     def __init__(self, node):
-        CommandRunner.__init__(self)
         self.node = node
 
-    def _popen(self, argv):
-        return CommandRunner._popen(self, ["docker", "exec", self.node] + argv)
+    def run(self, argv, timeout, stdin=None, env=None):
+        result = SubprocessExecutor.run(self, ["docker", "exec", self.node] + argv, timeout)
+        result.argv = argv
+        return result
 
 
 def test_check_on_the_lab_nodes(lab):
-    results = check.run_checks(InNode("xcatmn1"), InNode)
+    results = check.run_checks(Runner(InNode("xcatmn1")), lambda node: Runner(InNode(node)))
     by_key = dict(((item.name, item.node), item) for item in results)
     lab("xcatha check: " + "; ".join("%s %s %s" % (item.verdict, item.name, item.node) for item in results))
     # docker writes each container's /etc/hosts itself: the verdict must follow the real files.

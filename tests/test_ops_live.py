@@ -14,8 +14,7 @@ import pytest
 
 import opslive
 from xcatha_ocf.ops import check
-from xcatha_ocf.ops.commands import CommandRunner
-from xcatha_ocf.runner import Result
+from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root"),
@@ -111,26 +110,28 @@ def test_failover_on_a_host_without_pcs_uses_crm_resource(live):
     assert move_constraints(live) == []
 
 
-class InNode(CommandRunner):
+class InNode(SubprocessExecutor):
     """Runs commands inside a node's namespaces (check's local and peer runners);
     a crashed node answers like an unreachable ssh peer."""
 
     def __init__(self, live, node):
-        CommandRunner.__init__(self)
         self.pid = live.init_pid(node)
         self.prefix = live.enter(node) if self.pid else None
 
-    def __call__(self, argv, timeout=30, changes=False):
+    def run(self, argv, timeout, stdin=None, env=None):
         if self.prefix is None:
             return Result(list(argv), 255, err="ssh: connect to host: No route to host")
-        return CommandRunner.__call__(self, argv, timeout, changes)
+        result = SubprocessExecutor.run(self, self.prefix + argv, timeout, stdin, env)
+        result.argv = argv
+        return result
 
-    def _popen(self, argv):
-        return CommandRunner._popen(self, self.prefix + argv)
+
+def in_node(live, node):
+    return Runner(InNode(live, node))
 
 
 def test_check_on_the_live_nodes(live):
-    results = check.run_checks(InNode(live, "xcatmn1"), lambda node: InNode(live, node))
+    results = check.run_checks(in_node(live, "xcatmn1"), lambda node: in_node(live, node))
     verdicts = dict(((item.name, item.node), item.verdict) for item in results)
     # Both nodes share the host's /etc and clock here.
     assert verdicts[("/etc/hosts in sync", "xcatmn1, xcatmn2")] == check.PASS
@@ -165,7 +166,7 @@ def test_after_the_admin_confirms_the_node_is_down_the_group_starts_on_the_survi
     assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
     assert move_constraints(live) == []
     # check from the survivor: the dead peer is unreachable, its confirmation is no fencing test.
-    results = check.run_checks(InNode(live, "xcatmn2"), lambda node: InNode(live, node))
+    results = check.run_checks(in_node(live, "xcatmn2"), lambda node: in_node(live, node))
     found = dict(((item.name, item.node), item) for item in results)
     assert found[("ssh", "xcatmn1")].verdict == check.FAIL
     assert found[("fencing tested", "xcatmn1")].verdict == check.WARN

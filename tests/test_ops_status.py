@@ -10,7 +10,7 @@ import pytest
 
 import opsim
 from xcatha_ocf.ops import cluster, status
-from xcatha_ocf.ops.commands import CommandRunner
+from xcatha_ocf.runtime.runner import Runner
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def states(tmp_path_factory):
 
 
 def describe(path):
-    runner = CommandRunner(env={"CIB_file": path})
+    runner = Runner(env={"CIB_file": path})
     return status.describe(cluster.read_state(runner), cluster.read_configuration(runner))
 
 

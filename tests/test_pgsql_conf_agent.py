@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from agentrun import agent_path, exit_reason, run_agent
-from xcatha_ocf import bootstate, install, pgconf
+from xcatha_ocf import install
+from xcatha_ocf.runtime import bootstate, pgconf, pgfiles
 from xcatha_ocf.agents import pgsql_conf
 from test_pgsql_conf_text import CONF_LINES, HBA_LINES, assert_only_the_block_was_added
 from test_pgsql_conf_text import files as text_files
@@ -39,7 +40,7 @@ def config(tmp_path):
         os.chown(directory / name, POSTGRES.pw_uid, POSTGRES.pw_gid)
         os.chmod(directory / name, 0o640)
     yield directory
-    bootstate.unmark(STARTED)
+    bootstate.remove(STARTED)
 
 
 def params(directory, **more):
@@ -122,14 +123,14 @@ def test_second_start_changes_nothing(config):
 def test_blocks_left_by_a_crash_are_not_running_after_the_reboot(config):
     # the node crashed while started: its local files keep the blocks, /run is new
     assert run("start", config).returncode == 0
-    assert bootstate.marked(STARTED)
+    assert bootstate.load(STARTED) is not None
     started = snapshot(config)
     with open(STARTED, "w") as record:
         record.write("an-earlier-boot\n")
     probe = run("monitor", config, interval_ms=0)
     assert probe.returncode == 7, "Pacemaker would see the group active on 2 nodes"
     assert "not started since this node booted" in exit_reason(probe)
-    bootstate.unmark(STARTED)
+    bootstate.remove(STARTED)
     assert run("monitor", config, interval_ms=0).returncode == 7
     assert run("start", config).returncode == 0
     assert snapshot(config) == started
@@ -237,12 +238,6 @@ def odd_quoting(config):
     return "cannot read the value of listen_addresses"
 
 
-def damaged_block(config):
-    with open(config / "pg_hba.conf", "a") as handle:
-        handle.write(pgconf.BEGIN + "\nhost all all 10.0.0.0/8 md5\n")
-    return "damaged xcatha-ocf managed block"
-
-
 def hba_is_a_directory(config):
     os.unlink(config / "pg_hba.conf")
     (config / "pg_hba.conf").mkdir()
@@ -256,7 +251,7 @@ def not_a_config_dir(config):
 
 @pytest.mark.parametrize("spoil, status", [
     (include_sets_listen, 6), (include_dir_sets_listen, 6), (alter_system_sets_listen, 6),
-    (two_listen_lines, 6), (odd_quoting, 6), (damaged_block, 6), (hba_is_a_directory, 6),
+    (two_listen_lines, 6), (odd_quoting, 6), (hba_is_a_directory, 6),
     (not_a_config_dir, 6),
 ])
 def test_bad_input_is_refused_and_files_are_untouched(config, spoil, status):
@@ -363,19 +358,19 @@ def test_dry_run_changes_nothing(config):
     assert result.returncode == 0
     assert "+listen_addresses = 'localhost,%s,%s'" % (VIP, STATIC) in result.stdout
     assert "would keep the original" in result.stdout
-    assert "would record that this node's configuration is managed" in result.stdout
+    assert "would record in %s that this boot's configuration is managed" % STARTED in result.stdout
     assert snapshot(config) == before
     assert not os.path.exists(STARTED)
 
 
 def test_default_config_dir_on_this_debian_host():
-    assert pgsql_conf.default_config_dir("debian") == "/etc/postgresql/15/main"
+    assert pgfiles.default_config_dir("debian") == "/etc/postgresql/15/main"
 
 
 def test_numbered_subdirectories_sort_by_version(tmp_path):
     for version in ("9.6", "10", "15", "notes"):
         (tmp_path / version).mkdir()
-    assert pgsql_conf.numbered_subdirectories(str(tmp_path), "data") == [
+    assert pgfiles.numbered_subdirectories(str(tmp_path), "data") == [
         str(tmp_path / v / "data") for v in ("15", "10", "9.6")]
 
 
@@ -424,7 +419,8 @@ def test_agent_properties_on_generated_files(conf, hba):
             open(path, "wb").write(data)
         first = run("start", directory)
         if first.returncode != 0:
-            assert first.returncode == 6 and "listen_addresses" in exit_reason(first)
+            assert first.returncode == 6 and ("listen_addresses" in exit_reason(first)
+                                              or "include" in exit_reason(first))
             assert all(open(path, "rb").read() == data for path, data in original.items())
             return
         once = {path: open(path, "rb").read() for path in original}
@@ -445,8 +441,9 @@ def test_python36_compatible_and_light_at_import():
     neither re nor subprocess nor ipaddress."""
     import sys
     vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
-    paths = [os.path.join(os.path.dirname(pgsql_conf.__file__), "..", name)
-             for name in ("pgconf.py", "agents/pgsql_conf.py")]
+    runtime = os.path.dirname(pgconf.__file__)
+    paths = [os.path.join(runtime, name) for name in ("pgconf.py", "pgfiles.py", "pgserver.py")]
+    paths.append(pgsql_conf.__file__)
     result = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations"] + paths,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
@@ -454,4 +451,113 @@ def test_python36_compatible_and_light_at_import():
             "print(' '.join(sys.modules))" % os.path.dirname(os.path.dirname(agent_path(AGENT))))
     loaded = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], capture_output=True,
                             text=True, check=True).stdout.split()
-    assert not {"re", "subprocess", "ipaddress", "shutil", "signal"} & set(loaded)
+    assert not {"os", "re", "subprocess", "ipaddress", "shutil", "signal"} & set(loaded)
+
+
+# -- files that cannot be written, damaged blocks, changed parameters (issue 14) -----------------
+
+def immutable(path):
+    """chattr +i, or skip where the filesystem has no such attribute."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("no immutable attribute on this filesystem")
+    return lambda: subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_an_immutable_pg_hba_conf_changes_neither_file(config):
+    undo = immutable(config / "pg_hba.conf")
+    try:
+        before = snapshot(config)
+        validated = run("validate-all", config)
+        assert validated.returncode == 4
+        hba = config / "pg_hba.conf"
+        assert exit_reason(validated) == ("cannot write %s: Operation not permitted (immutable: "
+                                          "chattr -i %s)" % (hba, hba))
+        started = run("start", config)
+        assert started.returncode == 4 and "Traceback" not in started.stderr
+        assert exit_reason(started).startswith("cannot write %s: Operation not permitted"
+                                               % (config / "pg_hba.conf"))
+        assert snapshot(config) == before        # postgresql.conf too, and no backups
+        assert run("monitor", config, interval_ms=0).returncode == 7
+    finally:
+        undo()
+
+
+def test_a_file_owned_by_another_user_is_refused_before_anything_changes(tmp_path):
+    """Run as postgres: postgresql.conf is theirs, pg_hba.conf root's (readable)."""
+    directory = tempfile.mkdtemp(prefix="xcpgsql-owner-")
+    try:
+        os.chmod(directory, 0o777)
+        conf, hba = (os.path.join(directory, name) for name in ("postgresql.conf", "pg_hba.conf"))
+        open(conf, "w").write("port = 5432\n")
+        os.chown(conf, POSTGRES.pw_uid, POSTGRES.pw_gid)
+        open(hba, "w").write("local all all peer\n")
+        before = snapshot(directory)
+        env = ["OCF_RESKEY_%s=%s" % item for item in params(directory, nic="lo",
+                                                             node_addresses="").items()]
+        result = subprocess.run(["runuser", "-u", "postgres", "--", "env", "-i"] + env
+                                + [agent_path(AGENT), "start"], capture_output=True, text=True)
+        assert result.returncode == 4, result.stderr
+        assert exit_reason(result) == "cannot write %s: Permission denied" % hba
+        assert snapshot(directory) == before
+    finally:
+        shutil.rmtree(directory)
+
+
+def damage(path, how):
+    """Spoil the managed block of ``path`` the way ``how`` says."""
+    lines = open(path).read().split("\n")
+    if how == "no END":
+        lines.remove(pgconf.END)
+    elif how == "no BEGIN":
+        lines.remove(pgconf.BEGIN)
+    else:   # a second BEGIN, as a copy-paste might leave
+        lines.insert(0, pgconf.BEGIN)
+    open(path, "w").write("\n".join(lines))
+
+
+@pytest.mark.parametrize("name", ["postgresql.conf", "pg_hba.conf"])
+@pytest.mark.parametrize("how", ["no END", "no BEGIN", "two BEGIN"])
+def test_a_damaged_block_is_handled_the_same_in_both_files(config, name, how):
+    original = snapshot(config)
+    assert run("start", config).returncode == 0
+    path = config / name
+    damage(path, how)
+    monitored = run("monitor", config)
+    assert monitored.returncode == 1                     # a failure: Pacemaker restarts it
+    assert exit_reason(monitored).startswith("%s has a damaged xcatha-ocf managed block" % path)
+    stopped = run("stop", config)
+    assert stopped.returncode == 0, stopped.stderr        # never a failed stop over a text file
+    assert "%s has a damaged" % path in stopped.stderr
+    assert {n: v[0] for n, v in snapshot(config).items() if not n.endswith(pgconf.BACKUP_SUFFIX)} \
+        == {n: v[0] for n, v in original.items()}         # our lines gone, the admin's kept
+    assert run("start", config).returncode == 0
+    damage(path, how)
+    assert run("start", config).returncode == 0            # start repairs, then writes a fresh block
+    assert run("monitor", config).returncode == 0
+    assert VIP not in pgconf.remove_block(open(path).read())   # no stray line of ours is left
+
+
+def test_stop_of_an_unwritable_file_succeeds_and_reports_it(config):
+    assert run("start", config).returncode == 0
+    undo = immutable(config / "postgresql.conf")
+    try:
+        stopped = run("stop", config)
+        assert stopped.returncode == 0
+        assert "cannot write %s: Operation not permitted" % (config / "postgresql.conf") \
+            in stopped.stderr
+        assert bootstate.load(STARTED) is None
+    finally:
+        undo()
+    assert run("start", config).returncode == 0 and run("stop", config).returncode == 0
+
+
+def test_stop_cleans_the_files_start_changed_after_the_parameters_changed(config, tmp_path):
+    """pcs resource update config_dir=...: the stop Pacemaker runs may carry the new
+    value; the old files must not keep the VIP."""
+    other = tmp_path / "other"
+    shutil.copytree(config, other)
+    original = open(config / "pg_hba.conf").read()
+    assert run("start", config).returncode == 0
+    assert VIP in open(config / "pg_hba.conf").read()
+    assert run("stop", other).returncode == 0
+    assert open(config / "pg_hba.conf").read() == original

@@ -1,4 +1,4 @@
-"""xcatha_ocf.pgconf: parsing postgresql.conf lines and the managed block edits,
+"""xcatha_ocf.runtime.pgconf: parsing postgresql.conf lines and the managed block edits,
 with property-based tests on generated configuration files."""
 
 import os
@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from xcatha_ocf import pgconf
+from xcatha_ocf.runtime import pgconf
 
 ADDRESSES = ["192.0.2.100", "192.0.2.10"]
 RULES = [("all", "all", "192.0.2.100/32", "scram-sha-256"),
@@ -262,3 +262,35 @@ def test_parser_agrees_with_postgresql(scratch, line):
         assert ours[1] == theirs
     else:
         assert theirs in (None, "localhost")
+
+
+def damaged(text, which):
+    """``text`` with one marker of its block deleted."""
+    lines = pgconf.split_lines(text)
+    first, last = pgconf.find_block(text)
+    del lines[first if which == "BEGIN" else last]
+    return "".join(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(files(CONF_LINES), files(HBA_LINES), st.sampled_from(["BEGIN", "END"]))
+def test_repair_takes_out_exactly_our_lines_from_a_damaged_block(conf, hba, which):
+    """Without its BEGIN or its END marker, the block's lines still go and the
+    admin's stay (for a file that ended in a newline, byte for byte)."""
+    for original, edited, kind in (
+            (conf, pgconf.with_conf_block(conf, "localhost,192.0.2.100"), pgconf.CONF),
+            (hba, pgconf.with_hba_block(hba, RULES), pgconf.HBA)):
+        spoiled = damaged(edited, which)
+        with pytest.raises(pgconf.DamagedBlock):
+            pgconf.find_block(spoiled, "pg.conf")
+        repaired, removed = pgconf.repair(spoiled, kind)
+        assert removed == len(pgconf.block_lines(edited)) + 1
+        if original == "" or original.endswith("\n"):
+            assert repaired == original
+        assert pgconf.find_block(repaired) is None
+
+
+def test_repair_stops_at_the_first_line_we_did_not_write():
+    admin = "host    all    all    10.9.9.9/32    md5\n"   # our format, but not after our lines
+    text = pgconf.BEGIN + "\n" + pgconf.HBA_COMMENTS[0] + "\nlocal all all peer\n" + admin
+    assert pgconf.repair(text, pgconf.HBA) == ("local all all peer\n" + admin, 2)

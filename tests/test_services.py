@@ -1,17 +1,17 @@
 """xcat-services with an injected fake runner: the exact commands per
 distribution and option set."""
 
-import json
 import os
+from types import SimpleNamespace
 
 import pytest
 
-from xcatha_ocf import ocf
-from xcatha_ocf import servicestack as stack
 from xcatha_ocf.agents import services
-from xcatha_ocf.ocf import ExitStatus, OCFError
-
-from services_fakes import DEBIAN_OS, FakeHost, logged, make_agent
+from xcatha_ocf.runtime import bootstate
+from xcatha_ocf.runtime import servicestack as stack
+from xcatha_ocf.runtime.systemd import match_blocks
+from xcatha_ocf.runtime.params import read_params
+from xcatha_ocf.runtime.status import ExitStatus, OCFError
 
 SHOW = "systemctl show --no-pager -p Id,LoadState,ActiveState,SubState,UnitFileState -- "
 RHEL_QUERY = SHOW + "postgresql xcatd named dhcpd chronyd ntpd conserver goconserver"
@@ -36,8 +36,8 @@ def xcat_commands(tmp_path, monkeypatch):
     monkeypatch.delenv("OCF_TESTER_FAIL_HAVE_BINARY", raising=False)
 
 
-def host_of(names, active="inactive", enabled="disabled", **options):
-    return FakeHost({name: (active, enabled) for name in names}, **options)
+def logged(agent):
+    return agent.log.stream.getvalue()
 
 
 def start(agent):
@@ -46,11 +46,11 @@ def start(agent):
 
 # -- start ---------------------------------------------------------------------------------
 
-def test_rhel_start_runs_the_documented_sequence(tmp_path):
-    host = host_of(RHEL_UNITS, enabled="enabled")
-    agent = make_agent(tmp_path, host)
+def test_rhel_start_runs_the_documented_sequence(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, enabled="enabled")
+    agent = services_agent(host)
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.commands == [
+    assert agent.run.executor.lines() == [
         RHEL_QUERY,
         "systemctl disable postgresql xcatd named dhcpd chronyd conserver",
         "systemctl start postgresql",
@@ -69,15 +69,15 @@ def test_rhel_start_runs_the_documented_sequence(tmp_path):
     assert all(state == ["active", "disabled"] for state in host.units.values())
 
 
-def test_debian_start_uses_the_cluster_instance_and_debian_names(tmp_path):
+def test_debian_start_uses_the_cluster_instance_and_debian_names(systemd_host, services_agent):
     names = ["postgresql@15-main", "postgresql", "xcatd", "named", "isc-dhcp-server", "ntpsec",
              "conserver-server"]
-    host = host_of(names)
+    host = systemd_host(names)
     host.units["postgresql"][1] = "enabled"
-    agent = make_agent(tmp_path, host, os_release=DEBIAN_OS, pg_versions=("13", "15"),
+    agent = services_agent(host, os_release="debian", pg_versions=("13", "15"),
                        params={"mgtifname": "none"})
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.commands == [
+    assert agent.run.executor.lines() == [
         DEBIAN_QUERY,
         "systemctl disable postgresql",
         "systemctl start postgresql@15-main",
@@ -94,24 +94,24 @@ def test_debian_start_uses_the_cluster_instance_and_debian_names(tmp_path):
     ]
 
 
-def test_debian_without_a_cluster_directory_uses_the_postgresql_unit(tmp_path):
+def test_debian_without_a_cluster_directory_uses_the_postgresql_unit(systemd_host, services_agent):
     names = ["postgresql", "xcatd", "named", "isc-dhcp-server", "chrony"]
-    agent = make_agent(tmp_path, host_of(names), os_release=DEBIAN_OS,
+    agent = services_agent(systemd_host(names), os_release="debian",
                        params={"console": "none", "regenerate": "none", "mgtifname": "none"})
     start(agent)
-    assert agent.run.commands[0] == SHOW + (
+    assert agent.run.executor.lines()[0] == SHOW + (
         "postgresql xcatd named isc-dhcp-server chrony ntpsec ntp conserver-server goconserver")
-    assert agent.run.commands[1:] == [
+    assert agent.run.executor.lines()[1:] == [
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
         "systemctl start named", "systemctl start isc-dhcp-server", "systemctl start chrony"]
 
 
-def test_goconserver_starts_before_makegocons(tmp_path):
-    host = host_of(["postgresql", "xcatd", "named", "dhcpd", "ntpd", "goconserver"])
-    agent = make_agent(tmp_path, host, params={"regenerate": "makeconservercf",
+def test_goconserver_starts_before_makegocons(systemd_host, services_agent):
+    host = systemd_host(["postgresql", "xcatd", "named", "dhcpd", "ntpd", "goconserver"])
+    agent = services_agent(host, params={"regenerate": "makeconservercf",
                                                "mgtifname": "none"})
     start(agent)
-    assert agent.run.commands[1:] == [
+    assert agent.run.executor.lines()[1:] == [
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
         "systemctl start named", "systemctl start dhcpd", "systemctl start ntpd",
         "systemctl start goconserver", "makegocons"]
@@ -121,168 +121,167 @@ def test_goconserver_starts_before_makegocons(tmp_path):
     ("goconserver", ["systemctl start goconserver", "makegocons"]),
     (None, ["makeconservercf", "systemctl start conserver"]),
 ])
-def test_auto_console_with_both_installed_follows_site_consoleservice(tmp_path, consoleservice,
-                                                                      expected):
-    host = host_of(RHEL_UNITS + ["goconserver"], consoleservice=consoleservice)
-    agent = make_agent(tmp_path, host, params={"regenerate": "makeconservercf",
+def test_auto_console_with_both_installed_follows_site_consoleservice(consoleservice, expected, systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS + ["goconserver"], consoleservice=consoleservice)
+    agent = services_agent(host, params={"regenerate": "makeconservercf",
                                                "mgtifname": "none"})
     start(agent)
-    assert agent.run.commands[-3:] == ["lsdef -t site -i consoleservice -c"] + expected
+    assert agent.run.executor.lines()[-3:] == ["lsdef -t site -i consoleservice -c"] + expected
     chosen = expected[0].split()[-1] if consoleservice else "conserver"
-    assert json.load(open(agent.state_file))["console"] == chosen
+    assert bootstate.load(agent.record_path)["console"] == chosen
 
 
-def test_explicit_console_ignores_the_other_one(tmp_path):
-    host = host_of(RHEL_UNITS + ["goconserver"])
-    agent = make_agent(tmp_path, host, params={"console": "goconserver", "regenerate": "none",
+def test_explicit_console_ignores_the_other_one(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS + ["goconserver"])
+    agent = services_agent(host, params={"console": "goconserver", "regenerate": "none",
                                                "mgtifname": "none"})
     start(agent)
-    assert "systemctl start conserver" not in agent.run.commands
-    assert agent.run.commands[-1] == "systemctl start goconserver"
+    assert "systemctl start conserver" not in agent.run.executor.lines()
+    assert agent.run.executor.lines()[-1] == "systemctl start goconserver"
 
 
-def test_auto_console_with_no_console_server_installed_runs_none(tmp_path):
-    agent = make_agent(tmp_path, host_of(RHEL_UNITS[:-1]), params={"mgtifname": "none"})
+def test_auto_console_with_no_console_server_installed_runs_none(systemd_host, services_agent):
+    agent = services_agent(systemd_host(RHEL_UNITS[:-1]), params={"mgtifname": "none"})
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.commands[-1] == "systemctl start chronyd"
+    assert agent.run.executor.lines()[-1] == "systemctl start chronyd"
 
 
-def test_console_none_and_a_services_override(tmp_path):
-    host = host_of(["postgresql", "xcatd", "named", "kea-dhcp4-server", "chronyd", "conserver"])
-    agent = make_agent(tmp_path, host, params={
+def test_console_none_and_a_services_override(systemd_host, services_agent):
+    host = systemd_host(["postgresql", "xcatd", "named", "kea-dhcp4-server", "chronyd", "conserver"])
+    agent = services_agent(host, params={
         "services": "chronyd dhcp=kea-dhcp4-server xcatd named postgresql",
         "console": "none", "regenerate": "makedhcp", "mgtifname": "none"})
     start(agent)
-    assert agent.run.commands == [
+    assert agent.run.executor.lines() == [
         SHOW + "postgresql xcatd named kea-dhcp4-server chronyd",
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
         "systemctl start named", "makedhcp -n", "systemctl start kea-dhcp4-server",
         "makedhcp -a", "systemctl start chronyd"]
 
 
-def test_disable_boot_units_off_leaves_enablement_alone_and_warns(tmp_path):
-    host = host_of(RHEL_UNITS, enabled="enabled")
-    agent = make_agent(tmp_path, host, params={"disable_boot_units": "false", "regenerate": "none",
+def test_disable_boot_units_off_leaves_enablement_alone_and_warns(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, enabled="enabled")
+    agent = services_agent(host, params={"disable_boot_units": "false", "regenerate": "none",
                                                "mgtifname": "none"})
     start(agent)
-    assert not any("disable" in command for command in agent.run.commands)
+    assert not any("disable" in command for command in agent.run.executor.lines())
     assert "enabled at boot" in logged(agent) and "xcatd" in logged(agent)
 
 
-def test_start_twice_redoes_nothing_expensive(tmp_path):
-    host = host_of(RHEL_UNITS)
-    start(make_agent(tmp_path, host))
-    again = make_agent(tmp_path, host)
+def test_start_twice_redoes_nothing_expensive(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    start(services_agent(host))
+    again = services_agent(host)
     assert start(again) == ExitStatus.SUCCESS
-    assert again.run.commands == [RHEL_QUERY, "pg_isready -q -t 2"]
+    assert again.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2"]
 
 
-def test_regeneration_reruns_after_reboot_or_when_its_service_died(tmp_path):
-    host = host_of(RHEL_UNITS)
-    start(make_agent(tmp_path, host))
+def test_regeneration_reruns_after_reboot_or_when_its_service_died(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    start(services_agent(host))
     host.units["named"][0] = "failed"
-    agent = make_agent(tmp_path, host)
+    agent = services_agent(host)
     start(agent)
-    assert agent.run.commands == [RHEL_QUERY, "pg_isready -q -t 2", "makedns -n",
+    assert agent.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2", "makedns -n",
                                   "systemctl start named"]
-    rebooted = make_agent(tmp_path, host, boot_id="boot-2")
+    rebooted = services_agent(host, boot_id="boot-2")
     start(rebooted)
-    assert rebooted.run.commands[2:] == MGTIFNAME + ["makedns -n", "makedhcp -n", "makedhcp -a",
+    assert rebooted.run.executor.lines()[2:] == MGTIFNAME + ["makedns -n", "makedhcp -n", "makedhcp -a",
                                                      "makeconservercf"]
 
 
-def test_changed_configuration_regenerates_again(tmp_path):
-    host = host_of(RHEL_UNITS)
-    start(make_agent(tmp_path, host, params={"regenerate": "makedns"}))
-    agent = make_agent(tmp_path, host, params={"regenerate": "makedns makedhcp"})
+def test_changed_configuration_regenerates_again(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    start(services_agent(host, params={"regenerate": "makedns"}))
+    agent = services_agent(host, params={"regenerate": "makedns makedhcp"})
     start(agent)
-    assert "makedns -n" in agent.run.commands and "makedhcp -n" in agent.run.commands
+    assert "makedns -n" in agent.run.executor.lines() and "makedhcp -n" in agent.run.executor.lines()
 
 
-def test_parallel_regenerate_runs_both_sequences(tmp_path):
-    host = host_of(RHEL_UNITS)
-    agent = make_agent(tmp_path, host, params={"parallel_regenerate": "true", "console": "none",
+def test_parallel_regenerate_runs_both_sequences(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    agent = services_agent(host, params={"parallel_regenerate": "true", "console": "none",
                                                "mgtifname": "none"})
     start(agent)
-    tail = agent.run.commands[4:]
+    tail = agent.run.executor.lines()[4:]
     dns = [c for c in tail if "dns" in c or "named" in c]
     dhcp = [c for c in tail if "dhcp" in c]
     assert dns == ["makedns -n", "systemctl start named"]
     assert dhcp == ["makedhcp -n", "systemctl start dhcpd", "makedhcp -a"]
     assert tail[-1] == "systemctl start chronyd"
-    assert sorted(json.load(open(agent.state_file))["done"]) == ["makedhcp", "makedns"]
+    assert sorted(bootstate.load(agent.record_path)["done"].split()) == ["makedhcp", "makedns"]
 
 
-def test_parallel_failure_reports_the_failing_branch_after_both_finish(tmp_path):
-    host = host_of(RHEL_UNITS, failing={"makedns -n"})
-    agent = make_agent(tmp_path, host, params={"parallel_regenerate": "true",
+def test_parallel_failure_reports_the_failing_branch_after_both_finish(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, failing={"makedns -n"})
+    agent = services_agent(host, params={"parallel_regenerate": "true",
                                                "mgtifname": "none"})
     with pytest.raises(OCFError) as error:
         start(agent)
     assert "makedns -n exited 1" in error.value.reason
-    assert "makedhcp -a" in agent.run.commands
-    assert "systemctl start chronyd" not in agent.run.commands
+    assert "makedhcp -a" in agent.run.executor.lines()
+    assert "systemctl start chronyd" not in agent.run.executor.lines()
 
 
-def test_a_failing_regeneration_fails_start_and_names_it(tmp_path):
-    host = host_of(RHEL_UNITS, failing={"makedhcp -n"})
-    agent = make_agent(tmp_path, host, params={"mgtifname": "none"})
+def test_a_failing_regeneration_fails_start_and_names_it(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, failing={"makedhcp -n"})
+    agent = services_agent(host, params={"mgtifname": "none"})
     with pytest.raises(OCFError) as error:
         start(agent)
     assert error.value.status == ExitStatus.ERR_GENERIC
     assert error.value.reason.startswith("makedhcp -n exited 1")
-    assert agent.run.commands[-1] == "makedhcp -n"
+    assert agent.run.executor.lines()[-1] == "makedhcp -n"
 
 
-def test_makedhcp_a_failure_is_a_warning_and_is_retried_next_start(tmp_path):
-    host = host_of(RHEL_UNITS, failing={"makedhcp -a"})
-    agent = make_agent(tmp_path, host, params={"mgtifname": "none"})
+def test_makedhcp_a_failure_is_a_warning_and_is_retried_next_start(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, failing={"makedhcp -a"})
+    agent = services_agent(host, params={"mgtifname": "none"})
     assert start(agent) == ExitStatus.SUCCESS
     assert "makedhcp -a failed, continuing" in logged(agent)
-    assert agent.run.commands[-1] == "systemctl start conserver"
+    assert agent.run.executor.lines()[-1] == "systemctl start conserver"
     host.failing.clear()
-    again = make_agent(tmp_path, host, params={"mgtifname": "none"})
+    again = services_agent(host, params={"mgtifname": "none"})
     start(again)
-    assert again.run.commands[2:] == ["makedhcp -n", "makedhcp -a"]
+    assert again.run.executor.lines()[2:] == ["makedhcp -n", "makedhcp -a"]
 
 
-def test_failed_unit_start_stops_the_plan(tmp_path):
-    host = host_of(RHEL_UNITS, failing={"systemctl start xcatd"})
-    agent = make_agent(tmp_path, host)
+def test_failed_unit_start_stops_the_plan(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, failing={"systemctl start xcatd"})
+    agent = services_agent(host)
     with pytest.raises(OCFError) as error:
         start(agent)
     assert "systemctl start xcatd exited 1" in error.value.reason
-    assert agent.run.commands[-1] == "systemctl start xcatd"
+    assert agent.run.executor.lines()[-1] == "systemctl start xcatd"
 
 
-def test_xcatd_that_never_answers_times_out_within_the_step(tmp_path):
-    agent = make_agent(tmp_path, host_of(RHEL_UNITS), xcatd_answers=False)
+def test_xcatd_that_never_answers_times_out_within_the_step(monkeypatch, systemd_host, services_agent):
+    agent = services_agent(systemd_host(RHEL_UNITS), xcatd_answers=False)
     now = [0.0]
-    agent.clock = lambda: now[0]
-    agent.sleep = lambda seconds: now.__setitem__(0, now[0] + seconds)
+    monkeypatch.setattr(services, "time", SimpleNamespace(
+        monotonic=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds)))
     with pytest.raises(OCFError) as error:
         start(agent)
     assert "waiting until xcatd answers on port 3001" in error.value.reason
     assert now[0] >= stack.READY_TIMEOUT
 
 
-def test_mgtifname_already_set_is_not_rewritten_and_explicit_label(tmp_path):
-    host = host_of(RHEL_UNITS)
-    agent = make_agent(tmp_path, host, params={"mgtifname": "eth0", "regenerate": "none"})
+def test_mgtifname_already_set_is_not_rewritten_and_explicit_label(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    agent = services_agent(host, params={"mgtifname": "eth0", "regenerate": "none"})
     start(agent)
-    assert "lsdef -t network -i net,mask,mgtifname -c" in agent.run.commands
-    assert not any(c.startswith("chdef") for c in agent.run.commands)
+    assert "lsdef -t network -i net,mask,mgtifname -c" in agent.run.executor.lines()
+    assert not any(c.startswith("chdef") for c in agent.run.executor.lines())
 
 
-def test_no_alias_label_is_a_warning(tmp_path):
-    agent = make_agent(tmp_path, host_of(RHEL_UNITS), addresses=[("eth0", "10.0.0.2")],
+def test_no_alias_label_is_a_warning(systemd_host, services_agent):
+    agent = services_agent(systemd_host(RHEL_UNITS), addresses=[("eth0", "10.0.0.2", 24)],
                        params={"regenerate": "none"})
     assert start(agent) == ExitStatus.SUCCESS
     assert "no alias label on this host" in logged(agent)
 
 
-def test_missing_software_is_err_installed(tmp_path):
-    agent = make_agent(tmp_path, host_of(["postgresql", "xcatd", "named", "chronyd"]),
+def test_missing_software_is_err_installed(systemd_host, services_agent):
+    agent = services_agent(systemd_host(["postgresql", "xcatd", "named", "chronyd"]),
                        params={"console": "conserver"})
     with pytest.raises(OCFError) as error:
         start(agent)
@@ -290,11 +289,11 @@ def test_missing_software_is_err_installed(tmp_path):
     assert error.value.reason.startswith("not installed: dhcpd conserver")
 
 
-def test_dry_run_prints_the_whole_plan_and_changes_nothing(tmp_path):
-    host = host_of(RHEL_UNITS, enabled="enabled")
-    agent = make_agent(tmp_path, host, dry_run=True, params={"parallel_regenerate": "yes"})
+def test_dry_run_prints_the_whole_plan_and_changes_nothing(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, enabled="enabled")
+    agent = services_agent(host, dry_run=True, params={"parallel_regenerate": "yes"})
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.commands == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY]
     assert agent.run.out.getvalue().splitlines() == [
         "dry-run: would run: systemctl disable postgresql xcatd named dhcpd chronyd conserver",
         "dry-run: would run: systemctl start postgresql",
@@ -313,47 +312,47 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(tmp_path):
         "dry-run: would run: makeconservercf",
         "dry-run: would run: systemctl start conserver",
     ]
-    assert not os.path.exists(agent.state_file)
+    assert not os.path.exists(agent.record_path)
     assert host.units["xcatd"] == ["inactive", "enabled"]
 
 
 # -- stop ----------------------------------------------------------------------------------
 
-def test_stop_runs_in_reverse_and_keeps_going_past_failures(tmp_path):
-    host = host_of(RHEL_UNITS, active="active", failing={"systemctl stop named"})
-    agent = make_agent(tmp_path, host, action="stop")
+def test_stop_runs_in_reverse_and_keeps_going_past_failures(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, active="active", failing={"systemctl stop named"})
+    agent = services_agent(host, action="stop")
     with pytest.raises(OCFError) as error:
         agent.dispatch("stop")
-    assert agent.run.commands == [RHEL_QUERY] + ["systemctl stop " + u for u in reversed(RHEL_UNITS)]
+    assert agent.run.executor.lines() == [RHEL_QUERY] + ["systemctl stop " + u for u in reversed(RHEL_UNITS)]
     assert error.value.reason == ("stop failed: systemctl stop named exited 1: "
                                   "systemctl failed on purpose")
     assert host.units["postgresql"][0] == "inactive"
 
 
-def test_stop_of_a_stopped_stack_succeeds_and_forgets_the_boot_record(tmp_path):
-    host = host_of(RHEL_UNITS)
-    start(make_agent(tmp_path, host))
-    stop = make_agent(tmp_path, host, action="stop")
+def test_stop_of_a_stopped_stack_succeeds_and_forgets_the_boot_record(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
+    start(services_agent(host))
+    stop = services_agent(host, action="stop")
     assert stop.dispatch("stop") == ExitStatus.SUCCESS
-    assert not os.path.exists(stop.state_file)
-    again = make_agent(tmp_path, host, action="stop")
+    assert not os.path.exists(stop.record_path)
+    again = services_agent(host, action="stop")
     assert again.dispatch("stop") == ExitStatus.SUCCESS
-    assert again.run.commands == [RHEL_QUERY]
+    assert again.run.executor.lines() == [RHEL_QUERY]
 
 
-def test_stop_stops_only_what_runs_and_both_consoles_when_auto(tmp_path):
-    host = host_of(RHEL_UNITS + ["goconserver"])
+def test_stop_stops_only_what_runs_and_both_consoles_when_auto(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS + ["goconserver"])
     host.units["goconserver"][0] = "active"
     host.units["xcatd"][0] = "failed"
-    agent = make_agent(tmp_path, host, action="stop")
+    agent = services_agent(host, action="stop")
     agent.dispatch("stop")
-    assert agent.run.commands == [RHEL_QUERY, "systemctl stop goconserver"]
+    assert agent.run.executor.lines() == [RHEL_QUERY, "systemctl stop goconserver"]
 
 
 # -- monitor -------------------------------------------------------------------------------
 
-def monitor(tmp_path, host, **options):
-    agent = make_agent(tmp_path, host, action="monitor", **options)
+def monitor(services_agent, host, **options):
+    agent = services_agent(host, action="monitor", **options)
     try:
         return agent.dispatch("monitor"), agent
     except OCFError as error:
@@ -361,100 +360,100 @@ def monitor(tmp_path, host, **options):
         return error.status, agent
 
 
-def test_monitor_all_stopped_is_not_running_with_one_systemd_call(tmp_path):
-    status, agent = monitor(tmp_path, host_of(RHEL_UNITS), interval_ms=30000)
+def test_monitor_all_stopped_is_not_running_with_one_systemd_call(systemd_host, services_agent):
+    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS), interval_ms=30000)
     assert status == ExitStatus.NOT_RUNNING
-    assert agent.run.commands == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY]
 
 
-def test_monitor_time_service_alone_does_not_make_the_stack_running(tmp_path):
-    host = host_of(RHEL_UNITS)
+def test_monitor_time_service_alone_does_not_make_the_stack_running(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
     host.units["chronyd"][0] = "active"
-    status, _ = monitor(tmp_path, host)
+    status, _ = monitor(services_agent, host)
     assert status == ExitStatus.NOT_RUNNING
     host.units["dhcpd"][0] = "active"
-    status, agent = monitor(tmp_path, host)
+    status, agent = monitor(services_agent, host)
     assert status == ExitStatus.ERR_GENERIC
     assert agent.reason.startswith("partly running: postgresql (inactive), xcatd (inactive)")
 
 
-def test_monitor_all_running_is_success(tmp_path):
-    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"), interval_ms=30000)
+def test_monitor_all_running_is_success(systemd_host, services_agent):
+    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"), interval_ms=30000)
     assert status == ExitStatus.SUCCESS
-    assert agent.run.commands == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY]
 
 
-def test_monitor_partly_running_names_the_units(tmp_path):
-    host = host_of(RHEL_UNITS, active="active")
+def test_monitor_partly_running_names_the_units(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, active="active")
     host.units["named"][0] = "failed"
     host.units["conserver"][0] = "inactive"
-    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    status, agent = monitor(services_agent, host, interval_ms=30000)
     assert status == ExitStatus.ERR_GENERIC
     assert agent.reason == "partly running: named (failed), conserver (inactive) not running"
 
 
-def test_monitor_depth_10_connects_to_xcatd(tmp_path):
-    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"), check_level=10,
+def test_monitor_depth_10_connects_to_xcatd(systemd_host, services_agent):
+    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"), check_level=10,
                             xcatd_answers=False, interval_ms=60000)
     assert status == ExitStatus.ERR_GENERIC
     assert agent.reason == "xcatd does not answer on port 3001"
 
 
-def test_monitor_depth_20_runs_lsxcatd(tmp_path):
-    host = host_of(RHEL_UNITS, active="active")
-    status, agent = monitor(tmp_path, host, check_level=20, interval_ms=300000)
+def test_monitor_depth_20_runs_lsxcatd(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS, active="active")
+    status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.SUCCESS
-    assert agent.run.commands == [RHEL_QUERY, "lsxcatd -a"]
+    assert agent.run.executor.lines() == [RHEL_QUERY, "lsxcatd -a"]
     host.failing.add("lsxcatd -a")
-    status, agent = monitor(tmp_path, host, check_level=20, interval_ms=300000)
+    status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.ERR_GENERIC
     assert agent.reason.startswith("xCAT round trip failed: lsxcatd -a exited 1")
 
 
-def test_monitor_with_two_consoles_counts_the_one_start_chose(tmp_path):
-    host = host_of(RHEL_UNITS + ["goconserver"], consoleservice="goconserver")
-    start(make_agent(tmp_path, host, params={"mgtifname": "none"}))
+def test_monitor_with_two_consoles_counts_the_one_start_chose(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS + ["goconserver"], consoleservice="goconserver")
+    start(services_agent(host, params={"mgtifname": "none"}))
     assert host.units["conserver"][0] == "inactive"
-    status, _ = monitor(tmp_path, host, interval_ms=30000)
+    status, _ = monitor(services_agent, host, interval_ms=30000)
     assert status == ExitStatus.SUCCESS
     host.units["goconserver"][0] = "failed"
-    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    status, agent = monitor(services_agent, host, interval_ms=30000)
     assert agent.reason == "partly running: goconserver (failed) not running"
 
 
-def test_probe_without_systemd_or_systemctl_is_not_running(tmp_path, monkeypatch):
-    host = host_of(RHEL_UNITS)
+def test_probe_without_systemd_or_systemctl_is_not_running(monkeypatch, systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
     host.failing.add(RHEL_QUERY)
-    status, _ = monitor(tmp_path, host)
+    status, _ = monitor(services_agent, host)
     assert status == ExitStatus.NOT_RUNNING
-    status, agent = monitor(tmp_path, host, interval_ms=30000)
+    status, agent = monitor(services_agent, host, interval_ms=30000)
     assert status == ExitStatus.ERR_GENERIC
     monkeypatch.setenv("OCF_TESTER_FAIL_HAVE_BINARY", "1")
-    status, agent = monitor(tmp_path, host_of(RHEL_UNITS, active="active"))
-    assert status == ExitStatus.NOT_RUNNING and agent.run.commands == []
+    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"))
+    assert status == ExitStatus.NOT_RUNNING and agent.run.executor.lines() == []
 
 
 # -- validation ----------------------------------------------------------------------------
 
-def test_validate_all_reports_enabled_units(tmp_path):
-    host = host_of(RHEL_UNITS)
+def test_validate_all_reports_enabled_units(systemd_host, services_agent):
+    host = systemd_host(RHEL_UNITS)
     host.units["dhcpd"][1] = "enabled"
-    agent = make_agent(tmp_path, host, action="validate-all")
+    agent = services_agent(host, action="validate-all")
     assert agent.dispatch("validate-all") == ExitStatus.SUCCESS
     assert "enabled at boot; start will disable them: dhcpd" in logged(agent)
-    assert agent.run.commands == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY]
 
 
-def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(tmp_path):
+def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(systemd_host, services_agent):
     names = ["postgresql", "xcatd", "named", "isc-dhcp-server", "chrony", "conserver-server"]
-    host = host_of(names)
+    host = systemd_host(names)
     for unit in ("isc-dhcp-server", "conserver-server"):
         host.units[unit][1] = "generated"
     host.sysv_enabled["isc-dhcp-server"] = True
-    agent = make_agent(tmp_path, host, os_release=DEBIAN_OS, params={"regenerate": "none",
+    agent = services_agent(host, os_release="debian", params={"regenerate": "none",
                                                                      "mgtifname": "none"})
     start(agent)
-    assert agent.run.commands[1:4] == ["systemctl is-enabled isc-dhcp-server",
+    assert agent.run.executor.lines()[1:4] == ["systemctl is-enabled isc-dhcp-server",
                                        "systemctl is-enabled conserver-server",
                                        "systemctl disable isc-dhcp-server"]
 
@@ -471,25 +470,25 @@ def test_units_generated_from_sysv_scripts_are_asked_with_is_enabled(tmp_path):
 def test_bad_parameters_are_err_configured(params, message):
     environ = {"OCF_RESKEY_" + key: value for key, value in params.items()}
     with pytest.raises(OCFError) as error:
-        ocf.read_params(services.Services.PARAMETERS, environ)
+        read_params(services.Services.PARAMETERS, environ)
     assert error.value.status == ExitStatus.ERR_CONFIGURED
     assert message in error.value.reason
 
 
-def test_override_without_xcatd_needs_regeneration_off(tmp_path):
-    agent = make_agent(tmp_path, host_of(["named"]), params={"services": "named"})
+def test_override_without_xcatd_needs_regeneration_off(systemd_host, services_agent):
+    agent = services_agent(systemd_host(["named"]), params={"services": "named"})
     with pytest.raises(OCFError) as error:
         agent.validate(full=False)
     assert error.value.status == ExitStatus.ERR_CONFIGURED
-    ok = make_agent(tmp_path, host_of(["named"]), params={
+    ok = services_agent(systemd_host(["named"]), params={
         "services": "named", "regenerate": "none", "mgtifname": "none"})
     assert start(ok) == ExitStatus.SUCCESS
-    assert ok.run.commands[1:] == ["systemctl start named"]
+    assert ok.run.executor.lines()[1:] == ["systemctl start named"]
 
 
 def test_show_blocks_are_matched_by_id_then_by_position():
     blocks = [{"Id": "xcatd.service"}, {"Id": "named.service"}, {"Id": "postgresql.service"}]
-    matched = services.match_blocks(["postgresql", "bind9", "xcatd"], blocks)
+    matched = match_blocks(["postgresql", "bind9", "xcatd"], blocks)
     assert matched["postgresql"]["Id"] == "postgresql.service"
     assert matched["xcatd"]["Id"] == "xcatd.service"
     assert matched["bind9"]["Id"] == "named.service"

@@ -6,7 +6,6 @@ launches xcatd from its ExecStart line.  What this proves: the OCF contract
 (ocf-tester), the real command sequence reaching real programs, idempotent
 start/stop, the boot record.  Real systemd is exercised in the cluster lab."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import time
 import pytest
 
 from agentrun import agent_path, exit_reason, run_agent
+from xcatha_ocf.runtime import bootstate
 from standin_env import postgres, prepare_stack, xcat, xcat_root  # noqa: F401
 
 INSTANCE = "svc-test-%d" % os.getpid()
@@ -117,6 +117,5 @@ def test_parallel_regenerate_against_real_processes(stack, xcat_root):
     for path in ("var/lib/bind/db.cluster.lab", "etc/dhcp/dhcpd.conf",
                  "etc/dhcp/xcat-standin-hosts.conf"):
         assert os.path.exists(os.path.join(xcat_root, path))
-    with open(STATE) as handle:
-        done = json.load(handle)["done"]
+    done = bootstate.load(STATE)["done"].split()
     assert sorted(done) == ["makeconservercf", "makedhcp", "makedns", "mgtifname"]

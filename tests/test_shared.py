@@ -9,7 +9,8 @@ import pytest
 
 from agentrun import agent_path, ocf_environment
 from mountns import MountNamespace
-from xcatha_ocf import install, mounts
+from xcatha_ocf import install
+from xcatha_ocf.runtime import mounts
 from xcatha_ocf.agents.shared import default_directories
 
 AGENT = "xcat-shared"
@@ -110,7 +111,7 @@ def test_dry_run_with_the_defaults_binds_the_five_directories_of_this_debian_hos
                     env=ocf_environment({"shared_dir": shared_dir}))
     assert result.returncode == 0, result.stderr
     commands = [line for line in result.stdout.splitlines() if "would run" in line]
-    assert commands == ["dry-run: would run: mount --bind %s%s %s" % (shared_dir, d, d) for d in defaults]
+    assert commands == ["dry-run: would run: mount --bind -- %s%s %s" % (shared_dir, d, d) for d in defaults]
     assert ns.mount_points(shared_dir) == [] and not ns.mount_points("/install")
 
 
@@ -162,7 +163,7 @@ def test_missing_mount_points_are_created(site):
 def test_dry_run_start_prints_the_mounts_and_mounts_nothing(site):
     result = site.agent("start", args=["--dry-run"])
     assert result.returncode == 0
-    assert "would run: mount --bind %s%s %s" % (site.shared_dir, site.directories[0],
+    assert "would run: mount --bind -- %s%s %s" % (site.shared_dir, site.directories[0],
                                                 site.directories[0]) in result.stdout
     assert site.mounted() == []
 

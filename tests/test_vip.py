@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from xcatha_ocf.runtime import bootstate
 from agentrun import agent_path, exit_reason, run_agent
 
 VIP = "192.0.2.10"
@@ -254,12 +255,11 @@ def test_pcs_and_crm_resource_describe_the_installed_agent():
 def test_stop_ends_the_background_announcements(net):
     """Late gratuitous ARPs from the old node would fail the next node's conflict check."""
     assert net.agent("start", arp_count="30", arp_background="yes").returncode == 0
-    pidfile = "/run/xcatha/xcat-vip-%s.arping.pid" % VIP
-    with open(pidfile) as handle:
-        pid = int(handle.read())
+    record = bootstate.path("xcat-vip-%s.arping" % VIP)
+    pid = int(bootstate.load(record)["pid"])
     assert b"arping" in open("/proc/%d/cmdline" % pid, "rb").read()
     assert net.agent("stop").returncode == 0
     deadline = time.monotonic() + 5
     while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not os.path.exists("/proc/%d" % pid) and not os.path.exists(pidfile)
+    assert not os.path.exists("/proc/%d" % pid) and not os.path.exists(record)

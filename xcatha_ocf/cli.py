@@ -6,6 +6,7 @@ import importlib
 import sys
 
 from xcatha_ocf import __version__
+from xcatha_ocf.errors import InputError
 
 # name -> (module, one-line help)
 COMMANDS = {
@@ -18,10 +19,6 @@ COMMANDS = {
     "check": ("xcatha_ocf.ops.check", "preflight checks on both management nodes"),
     "lab": ("xcatha_ocf.lab.command", "the 2-node cluster lab in containers: up, down, status, failover, fault, demo"),
 }
-
-
-class UsageError(Exception):
-    """Bad input from the command line or a file: printed as one line, exit 2."""
 
 
 def build_parser(selected=None):
@@ -44,7 +41,7 @@ def main(argv=None):
         return 2
     try:
         return importlib.import_module(COMMANDS[args.command][0]).run(args)
-    except UsageError as error:
+    except InputError as error:
         sys.stderr.write("xcatha %s: %s\n" % (args.command, error))
         return 2
     except KeyboardInterrupt:

@@ -5,11 +5,11 @@ with lxml), so the reference cannot drift from what Pacemaker, pcs and crmsh
 see.  ``--check`` renders in memory and fails when the files on disk differ.
 """
 
-import importlib
-import inspect
 import os
 
-from xcatha_ocf import __version__, cli, install
+from xcatha_ocf import __version__
+from xcatha_ocf.errors import InputError
+from xcatha_ocf.agents import AGENTS, PROVIDER, agent_class
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(PACKAGE_DIR)
@@ -36,18 +36,8 @@ ACTION_PURPOSE = {
 CONFIGURED_OPERATIONS = ("start", "stop", "promote", "demote")
 
 
-def agent_class(agent):
-    """The ResourceAgent subclass that implements ``agent`` (by its NAME)."""
-    from xcatha_ocf.ocf import ResourceAgent
-    module = importlib.import_module("xcatha_ocf.agents." + install.AGENTS[agent])
-    for _, value in inspect.getmembers(module, inspect.isclass):
-        if issubclass(value, ResourceAgent) and getattr(value, "NAME", None) == agent:
-            return value
-    raise LookupError("no ResourceAgent named %s in %s" % (agent, module.__name__))
-
-
 def metadata_xml(agent):
-    from xcatha_ocf.metadata import render
+    from xcatha_ocf.runtime.metadata import render
     return render(agent_class(agent))
 
 
@@ -104,11 +94,11 @@ def example_commands(agent):
     values = ["%s=%s" % (p["name"], placeholder(p["name"].upper()))
               for p in agent["parameters"] if p["required"]]
     operations = [a for a in agent["actions"] if a["name"] in CONFIGURED_OPERATIONS or recurring(a)]
-    crm = ["crm configure primitive %s ocf:%s:%s" % (name, install.PROVIDER, name)]
+    crm = ["crm configure primitive %s ocf:%s:%s" % (name, PROVIDER, name)]
     if values:
         crm.append("  params " + " ".join(values))
     crm += ["  op %s%s" % (a["name"], operation_attributes(a, "depth")) for a in operations]
-    pcs = ["pcs resource create %s ocf:%s:%s" % (name, install.PROVIDER, name)]
+    pcs = ["pcs resource create %s ocf:%s:%s" % (name, PROVIDER, name)]
     if values:
         pcs.append("  " + " ".join(values))
     pcs += ["  op %s%s" % (a["name"], operation_attributes(a, "OCF_CHECK_LEVEL"))
@@ -168,14 +158,14 @@ def environment():
                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
     env.filters.update(sentence=sentence, md=markdown_text, code=markdown_code,
                        plain=markdown_plain, man=man_text)
-    env.globals.update(provider=install.PROVIDER, generated=GENERATED,
+    env.globals.update(provider=PROVIDER, generated=GENERATED,
                        package_version=__version__, example_commands=example_commands)
     return env
 
 
 def render_all():
     """{path relative to the docs directory: text} for every agent and the index."""
-    return render_pages([parse_metadata(metadata_xml(name)) for name in sorted(install.AGENTS)])
+    return render_pages([parse_metadata(metadata_xml(name)) for name in sorted(AGENTS)])
 
 
 def render_pages(agents):
@@ -195,7 +185,7 @@ def markdown_page(agent):
 
 
 def man_page(agent):
-    return "man/ocf_%s_%s.7" % (install.PROVIDER, agent)
+    return "man/ocf_%s_%s.7" % (PROVIDER, agent)
 
 
 def generated_files(docs_dir):
@@ -253,7 +243,7 @@ def add_arguments(parser):
 
 def run(args):
     if not args.output:
-        raise cli.UsageError("not running from a source tree: give --output DIR")
+        raise InputError("not running from a source tree: give --output DIR")
     pages = render_all()
     if not args.check:
         write(args.output, pages)

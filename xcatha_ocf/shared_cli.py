@@ -14,9 +14,9 @@ import stat
 import subprocess
 import sys
 
-from xcatha_ocf import distro, mounts
+from xcatha_ocf.runtime import busy, distro, mounts
 from xcatha_ocf.agents.shared import check_directories, default_directories
-from xcatha_ocf.cli import UsageError
+from xcatha_ocf.errors import InputError
 
 STAGING_PREFIX = ".xcatha-init."
 MISMATCHES_SHOWN = 10
@@ -39,7 +39,7 @@ def add_arguments(parser):
 
 def run(args, out=sys.stdout):
     if args.shared_command != "init":
-        raise UsageError("say what to do: xcatha shared init --shared-dir DIR")
+        raise InputError("say what to do: xcatha shared init --shared-dir DIR")
     shared_dir, directories = checked_arguments(args)
     refuse_busy(directories, args.ignore_busy)
     for directory in directories:
@@ -55,27 +55,27 @@ def checked_arguments(args):
         shared_dir = mounts.check_path(args.shared_dir)
         directories = check_directories(args.directories) or default_directories(distro.family())
     except ValueError as error:
-        raise UsageError(str(error))
+        raise InputError(str(error))
     if not os.path.isdir(shared_dir):
-        raise UsageError("%s does not exist: mount the shared storage there first" % shared_dir)
+        raise InputError("%s does not exist: mount the shared storage there first" % shared_dir)
     for directory in directories:
         if mounts.is_inside(shared_dir, [directory]) or mounts.is_inside(directory, [shared_dir]):
-            raise UsageError("%s and %s overlap" % (shared_dir, directory))
+            raise InputError("%s and %s overlap" % (shared_dir, directory))
         if not os.path.isdir(directory) or os.path.realpath(directory) != directory:
-            raise UsageError("%s is not a real directory on this node (missing or a symlink); "
+            raise InputError("%s is not a real directory on this node (missing or a symlink); "
                              "choose the directories with --directories" % directory)
         target = shared_dir + directory
         if os.path.lexists(target) and not (os.path.isdir(target) and not os.listdir(target)):
-            raise UsageError("%s already exists on the shared storage; refusing to overwrite "
+            raise InputError("%s already exists on the shared storage; refusing to overwrite "
                              "shared data (remove it yourself if it is stale)" % target)
     return shared_dir, directories
 
 
 def refuse_busy(directories, ignore_busy):
-    holders = mounts.find_holders(directories)
+    holders = busy.find_holders(directories)
     if holders and not ignore_busy:
-        raise UsageError("processes use these directories; stop them first for a consistent "
-                         "copy (or pass --ignore-busy): %s" % mounts.describe(holders))
+        raise InputError("processes use these directories; stop them first for a consistent "
+                         "copy (or pass --ignore-busy): %s" % busy.describe(holders))
 
 
 def copy_directory(source, target, dry_run, out):
@@ -96,11 +96,11 @@ def copy_directory(source, target, dry_run, out):
                             universal_newlines=True)
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        raise UsageError("%s failed, nothing was put in place: %s"
+        raise InputError("%s failed, nothing was put in place: %s"
                          % (" ".join(command), result.stdout.strip()))
     mismatches = compare_trees(source, staging)
     if mismatches:
-        raise UsageError("the copy of %s in %s differs from the original (left there for "
+        raise InputError("the copy of %s in %s differs from the original (left there for "
                          "inspection): %s" % (source, staging, "; ".join(mismatches[:MISMATCHES_SHOWN])))
     if os.path.isdir(target):
         os.rmdir(target)

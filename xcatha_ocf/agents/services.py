@@ -6,26 +6,24 @@ sets the networks table's mgtifname to the virtual IP's label and regenerates
 DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a,
 makeconservercf or makegocons), every step bounded by the operation's
 remaining time.  What was regenerated in this boot for this configuration is
-remembered under /run, so starting a running stack redoes nothing expensive.
-Stop runs in reverse and keeps going past failures.  The plans themselves are
-built by xcatha_ocf.servicestack; this module asks systemd and runs them.
+recorded under /run, so starting a running stack redoes nothing expensive.
+Stop runs in reverse and keeps going past failures.  The plans are built by
+xcatha_ocf.runtime.servicestack; systemd is read through runtime.systemd and
+xCAT through runtime.xcat; this module runs the plans.
 """
 
 import os
 import time
 
-from xcatha_ocf import bootstate, distro, netif
-from xcatha_ocf import servicestack as stack
-from xcatha_ocf.ocf import (Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary,
-                            run_agent)
+from xcatha_ocf.runtime import bootstate, checks, distro, netif, xcat
+from xcatha_ocf.runtime import servicestack as stack
+from xcatha_ocf.runtime.ocf import Action, ResourceAgent, find_binary
+from xcatha_ocf.runtime.params import Parameter
+from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
+from xcatha_ocf.runtime.systemd import SystemdUnavailable, Units
 
-XCAT_DIRS = ("/opt/xcat/bin", "/opt/xcat/sbin")
-SHOW_PROPERTIES = "Id,LoadState,ActiveState,SubState,UnitFileState"
-ENABLED_STATES = ("enabled", "enabled-runtime")
 POLL_SECONDS = 1.0
-QUERY_TIMEOUT = 30
-XCAT_QUERY_TIMEOUT = 60
-SYSTEMD_RUNTIME = "/run/systemd/system"   # exists only when systemd is PID 1 (sd_booted)
+DEBIAN_CLUSTERS = "/etc/postgresql"    # Debian's postgresql-common: VERSION/NAME per cluster
 REGENERATION_ROLE = {stack.MAKEDNS: stack.DNS, stack.MAKEDHCP: stack.DHCP,
                      stack.MGTIFNAME: stack.XCATD}
 
@@ -39,74 +37,17 @@ def check_regenerate(text):
     return stack.parse_regenerate(text)
 
 
-def check_console(text):
-    if text not in stack.CONSOLE_CHOICES:
-        raise ValueError("expected one of %s" % ", ".join(stack.CONSOLE_CHOICES))
-    return text
-
-
-def check_mgtifname(text):
-    allowed = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-:")
-    if len(text) > 15 or not set(text) <= allowed:
-        raise ValueError("an interface label is at most 15 letters, digits, '_', '.', '-' or ':'")
-    return text
-
-
-def parse_show(text):
-    """``systemctl show`` output -> list of {property: value}, one per unit."""
-    blocks, current = [], {}
-    for line in text.splitlines() + [""]:
-        if not line.strip():
-            if current:
-                blocks.append(current)
-            current = {}
-            continue
-        key, _, value = line.partition("=")
-        current[key] = value
-    return blocks
-
-
-def match_blocks(names, blocks):
-    """{name: block}: by the block's Id, by position for aliases (bind9 -> named)."""
-    by_id = dict((block.get("Id"), block) for block in blocks)
-    return dict((name, by_id.get(name if "." in name else name + ".service", block))
-                for name, block in zip(names, blocks))
-
-
-def parse_lsdef(text):
-    """``lsdef ... -c`` output (``object: attr=value`` lines) -> {object: {attr: value}}."""
-    objects = {}
-    for line in text.splitlines():
-        name, sep, pair = line.partition(": ")
-        attr, eq, value = pair.partition("=")
-        if sep and eq:
-            objects.setdefault(name.strip(), {})[attr.strip()] = value.strip()
-    return objects
-
-
-def network_contains(net, mask, address):
+def database_instance(family):
+    """postgresql@VER-main for the newest Debian cluster named main, if any."""
+    if family != distro.DEBIAN:
+        return None
     try:
-        mask_bits = netif.parse_ipv4(mask)
-        return netif.parse_ipv4(net) & mask_bits == netif.parse_ipv4(address) & mask_bits
-    except ValueError:
-        return False
-
-
-def port_open(port, timeout):
-    """True when something accepts a TCP connection on localhost:port."""
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
-    except (OSError, socket.timeout):
-        return False
-    return True
-
-
-class SystemdUnavailable(Exception):
-    def __init__(self, reason, not_booted=False):
-        Exception.__init__(self, reason)
-        self.reason = reason
-        self.not_booted = not_booted
+        versions = [name for name in os.listdir(DEBIAN_CLUSTERS)
+                    if os.path.isdir(os.path.join(DEBIAN_CLUSTERS, name, "main"))]
+    except OSError:
+        return None
+    versions.sort(key=lambda v: [int(part) if part.isdigit() else 0 for part in v.split(".")])
+    return "postgresql@%s-main" % versions[-1] if versions else None
 
 
 class Services(ResourceAgent):
@@ -118,7 +59,7 @@ class Services(ResourceAgent):
         "and xcatd to answer, sets networks.mgtifname to the virtual IP's label and regenerates "
         "DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a, "
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
-        "regenerated in this boot is remembered in /run/xcatha/INSTANCE.state, so starting a "
+        "regenerated in this boot is recorded in /run/xcatha/INSTANCE.state, so starting a "
         "running stack redoes nothing expensive. Stop stops the units in reverse order and "
         "reports every failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, "
         "depth 20 runs "
@@ -134,7 +75,7 @@ class Services(ResourceAgent):
                            "xcatd, named, dhcpd, chronyd or ntpd; Debian/Ubuntu "
                            "postgresql@VER-main or postgresql, xcatd, named, isc-dhcp-server, "
                            "chrony or ntpsec)."),
-        Parameter("console", default="auto", check=check_console,
+        Parameter("console", default="auto", check=checks.one_of(*stack.CONSOLE_CHOICES),
                   shortdesc="Console service: auto, conserver, goconserver or none",
                   longdesc="Which console server to run, never both. auto: the one installed; "
                            "when both are, the one xCAT's site.consoleservice names (conserver "
@@ -144,19 +85,19 @@ class Services(ResourceAgent):
                   longdesc="Space-separated subset of makedns (makedns -n), makedhcp (makedhcp -n "
                            "and makedhcp -a) and makeconservercf (makeconservercf, or makegocons "
                            "for goconserver); 'none' for none."),
-        Parameter("makedns_timeout", type="integer", default="900", minimum=1,
+        Parameter("makedns_timeout", type="integer", default="900", minimum=1, maximum=86400,
                   shortdesc="Seconds allowed for makedns -n",
                   longdesc="Seconds allowed for makedns -n (minutes on a 5,000-node cluster). "
                            "The start operation's remaining time bounds it too."),
-        Parameter("makedhcp_timeout", type="integer", default="900", minimum=1,
+        Parameter("makedhcp_timeout", type="integer", default="900", minimum=1, maximum=86400,
                   shortdesc="Seconds allowed for each of makedhcp -n and -a"),
-        Parameter("console_timeout", type="integer", default="600", minimum=1,
+        Parameter("console_timeout", type="integer", default="600", minimum=1, maximum=86400,
                   shortdesc="Seconds allowed for makeconservercf or makegocons"),
         Parameter("parallel_regenerate", type="boolean", default="false",
                   shortdesc="Regenerate DNS and DHCP at the same time",
                   longdesc="Run the DNS steps (makedns -n, start named) and the DHCP steps "
                            "(makedhcp -n, start DHCP, makedhcp -a) concurrently."),
-        Parameter("mgtifname", default="", check=check_mgtifname,
+        Parameter("mgtifname", default="", check=checks.interface_label,
                   shortdesc="Value for networks.mgtifname",
                   longdesc="Interface label written to mgtifname of the xCAT network that "
                            "contains its address (eth0:0). Empty: the one alias label on this "
@@ -176,29 +117,20 @@ class Services(ResourceAgent):
         Action("monitor", timeout=30, interval=61, depth=10),
         Action("monitor", timeout=60, interval=301, depth=20),
         Action("validate-all", timeout=60),
-        Action("meta-data", timeout=5),
     )
-
-    BOOT_ID_FILE = bootstate.BOOT_ID_FILE
-    POSTGRESQL_ETC = "/etc/postgresql"
-    OS_RELEASE = distro.OS_RELEASE
 
     def __init__(self, *args):
         ResourceAgent.__init__(self, *args)
         self.override = stack.parse_services(self.params.services) if self.params.services else None
-        self.port_open = port_open
-        self.sleep = time.sleep
-        self.clock = time.monotonic
-        self.addresses = netif.ipv4_addresses
+        self.systemd = Units(self.run)
+        self.xcat = xcat.Client(self.run.with_env(xcat.environment(self.params.xcatd_port)))
         self.units = {}
         self.family_name = None
-        self.states = {}
         self.enabled = None
         self.active = set()
         self.done = set()
         self._lock = None
-        self.state_file = bootstate.path("%s.state" % (self.op.instance or self.NAME))
-        add_xcat_environment(os.environ, self.params.xcatd_port)
+        self.record_path = bootstate.path("%s.state" % (self.op.instance or self.NAME))
 
     # -- configuration ---------------------------------------------------------------
 
@@ -206,21 +138,6 @@ class Services(ResourceAgent):
         p = self.params
         return stack.Settings(p.regenerate, p.parallel_regenerate, p.mgtifname, p.xcatd_port,
                               p.makedns_timeout, p.makedhcp_timeout, p.console_timeout)
-
-    def family(self):
-        return distro.family(self.OS_RELEASE)
-
-    def database_instance(self):
-        """postgresql@VER-main for the newest Debian cluster named main, if any."""
-        if self.family() != distro.DEBIAN:
-            return None
-        try:
-            versions = [name for name in os.listdir(self.POSTGRESQL_ETC)
-                        if os.path.isdir(os.path.join(self.POSTGRESQL_ETC, name, "main"))]
-        except OSError:
-            return None
-        versions.sort(key=lambda v: [int(part) if part.isdigit() else 0 for part in v.split(".")])
-        return "postgresql@%s-main" % versions[-1] if versions else None
 
     def validate(self, full=True):
         override = self.override
@@ -240,13 +157,14 @@ class Services(ResourceAgent):
         if find_binary("systemctl") is None:
             raise OCFError(ExitStatus.ERR_INSTALLED, "systemctl is not installed")
         self.inspect_or_fail()
-        missing = [unit for unit in stack.ordered_units(self.units) if not self.loaded(unit)]
+        missing = [unit for unit in stack.ordered_units(self.units)
+                   if not self.systemd.loaded(unit)]
         if missing:
             raise OCFError(ExitStatus.ERR_INSTALLED,
                            "not installed: %s (set services or console to leave units out)"
                            % " ".join(missing))
         for tool in self.required_tools():
-            if find_binary(tool) is None:
+            if find_binary(tool, self.xcat.run.env["PATH"]) is None:
                 raise OCFError(ExitStatus.ERR_INSTALLED, "%s is not installed" % tool)
         self.report_boot_units()
 
@@ -286,20 +204,12 @@ class Services(ResourceAgent):
 
     def inspect(self):
         """Ask systemd once about every candidate unit; resolve the units to manage."""
-        family = self.family()
-        instance = None if self.override else self.database_instance()
+        family = distro.family()
+        instance = None if self.override else database_instance(family)
         names = self.query_names(family, instance)
-        result = self.run.query(["systemctl", "show", "--no-pager", "-p", SHOW_PROPERTIES, "--"]
-                                + names, timeout=QUERY_TIMEOUT)
-        if not result.ok:
-            raise SystemdUnavailable(result.summary(), not os.path.isdir(SYSTEMD_RUNTIME))
-        blocks = parse_show(result.out)
-        if len(blocks) != len(names):
-            raise SystemdUnavailable("systemctl show answered for %d of %d units"
-                                     % (len(blocks), len(names)))
-        self.states = match_blocks(names, blocks)
+        self.systemd.inspect(names)
         self.enabled = None
-        loaded = set(name for name in names if self.loaded(name))
+        loaded = set(name for name in names if self.systemd.loaded(name))
         self.units = stack.resolve_units(family, loaded, self.override, self.params.console,
                                          instance)
         self.family_name = family
@@ -311,101 +221,72 @@ class Services(ResourceAgent):
         except SystemdUnavailable as error:
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
 
-    def loaded(self, unit):
-        return self.states.get(unit, {}).get("LoadState") == "loaded"
-
-    def active_state(self, unit):
-        return self.states.get(unit, {}).get("ActiveState", "inactive")
-
-    def is_up(self, unit):
-        return self.active_state(unit) in ("active", "reloading")
-
     def enabled_boot_units(self):
         if self.enabled is None:
             self.enabled = [unit for unit in stack.boot_units(self.units, self.family_name)
-                            if self.enabled_at_boot(unit)]
+                            if self.systemd.enabled_at_boot(unit)]
         return self.enabled
-
-    def enabled_at_boot(self, unit):
-        """From systemd's UnitFileState; units generated from SysV scripts (Debian's
-        isc-dhcp-server and conserver-server) need systemctl is-enabled, which asks
-        the rc links."""
-        state = self.states.get(unit, {}).get("UnitFileState")
-        if state != "generated":
-            return state in ENABLED_STATES
-        result = self.run.query(["systemctl", "is-enabled", unit], timeout=QUERY_TIMEOUT)
-        return result.out.strip().splitlines()[-1:] == ["enabled"]
 
     def monitored_units(self):
         """The units that must run; of two installed consoles the one start chose."""
         units = dict(self.units)
         if stack.CONSERVER in units and stack.GOCONSERVER in units:
-            chosen = self.read_state().get("console")
+            chosen = self.read_record().get("console")
             running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER)
-                       if self.is_up(units[k])]
+                       if self.systemd.is_up(units[k])]
             keep = chosen if chosen in units.values() else (running or [units[stack.CONSERVER]])[0]
             for kind in (stack.CONSERVER, stack.GOCONSERVER):
                 if units[kind] != keep:
                     del units[kind]
         return stack.ordered_units(units)
 
-    # -- state of this boot ---------------------------------------------------------
+    # -- what this boot has done ----------------------------------------------------
 
     def configuration(self):
+        """The settings a recorded regeneration is valid for, as one line."""
         p = self.params
-        return {"units": stack.ordered_units(self.units), "regenerate": sorted(p.regenerate),
-                "mgtifname": p.mgtifname, "console": p.console}
+        return "units=%s regenerate=%s mgtifname=%s console=%s" % (
+            ",".join(stack.ordered_units(self.units)), ",".join(sorted(p.regenerate)),
+            p.mgtifname, p.console)
 
-    def read_state(self):
-        """What the state file says about this boot ({} after a reboot)."""
-        import json
-        try:
-            with open(self.state_file) as handle:
-                state = json.load(handle)
-        except (IOError, OSError, ValueError):
-            return {}
-        return state if state.get("boot_id") == bootstate.boot_id(self.BOOT_ID_FILE) else {}
+    def read_record(self):
+        """What this boot's record says ({} after a reboot or before the first start)."""
+        return bootstate.load(self.record_path) or {}
 
-    def load_state(self):
-        """The record of this boot's regenerations for this configuration, or a fresh one."""
-        state = self.read_state()
-        if state.get("config") != self.configuration():
-            state = {"boot_id": bootstate.boot_id(self.BOOT_ID_FILE),
-                     "config": self.configuration(), "done": []}
-        return state
+    def load_record(self):
+        """This boot's record for this configuration, or a fresh one."""
+        record = self.read_record()
+        if record.get("config") != self.configuration():
+            record = {"config": self.configuration(), "done": ""}
+        return record
 
-    def save_state(self, state):
-        if self.run.dry_run:
-            return
-        import json
-        from xcatha_ocf import files
-        directory = os.path.dirname(self.state_file)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        files.replace_atomically(self.state_file, json.dumps(state, sort_keys=True) + "\n")
+    def save_record(self, record):
+        if not self.run.dry_run:
+            bootstate.save(self.record_path, record)
 
-    def forget_state(self):
-        if os.path.exists(self.state_file):
-            self.run.change("forget this boot's regenerations (%s)" % self.state_file,
-                            lambda: os.unlink(self.state_file))
+    def forget_record(self):
+        if os.path.exists(self.record_path):
+            self.run.change("forget this boot's regenerations (%s)" % self.record_path,
+                            lambda: bootstate.remove(self.record_path))
 
-    def done_regenerations(self, state):
+    def done_regenerations(self, record):
         """Regenerations recorded for this boot whose service still runs."""
-        console = state.get("console") or next(
+        console = record.get("console") or next(
             (self.units[k] for k in (stack.CONSERVER, stack.GOCONSERVER) if k in self.units), None)
         done = set()
-        for name in state.get("done", []):
+        for name in record.get("done", "").split():
             role = REGENERATION_ROLE.get(name)
             unit = console if name == stack.MAKECONSOLE else self.units.get(role)
             if unit is not None and unit in self.active:
                 done.add(name)
         return done
 
-    def record(self, state, name):
+    def record(self, record, name):
         with self.lock():
-            if name not in state["done"]:
-                state["done"].append(name)
-            self.save_state(state)
+            done = record["done"].split()
+            if name not in done:
+                record["done"] = " ".join(done + [name])
+            self.save_record(record)
 
     def lock(self):
         if self._lock is None:
@@ -417,19 +298,19 @@ class Services(ResourceAgent):
 
     def start(self):
         self.validate(full=True)
-        state = self.load_state()
-        self.active = set(u for u in stack.ordered_units(self.units) if self.is_up(u))
-        self.done = self.done_regenerations(state)
+        record = self.load_record()
+        self.active = set(u for u in stack.ordered_units(self.units) if self.systemd.is_up(u))
+        self.done = self.done_regenerations(record)
         enabled = self.enabled_boot_units() if self.params.disable_boot_units else []
         plan = stack.start_plan(self.units, self.settings(), self.active, self.done, enabled)
         if not plan:
             self.log.info("xCAT stack already running; nothing to do")
-        self.execute(plan, state)
+        self.execute(plan, record)
         return ExitStatus.SUCCESS
 
     def stop(self):
         self.validate(full=False)
-        self.forget_state()
+        self.forget_record()
         if find_binary("systemctl") is None:
             self.log.info("systemctl is not installed, so no unit can be running")
             return ExitStatus.SUCCESS
@@ -440,7 +321,7 @@ class Services(ResourceAgent):
                 self.log.info("systemd is not running, so no unit can be running")
                 return ExitStatus.SUCCESS
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
-        running = set(u for u in self.states if self.active_state(u) not in stack.DOWN_STATES)
+        running = set(u for u in self.systemd.states if not self.systemd.is_down(u))
         failures = []
         for step in stack.stop_plan(self.units, running):
             try:
@@ -471,19 +352,19 @@ class Services(ResourceAgent):
         # Distributions run the time service on every node for its own clock: alone it
         # does not make the stack running.
         others = [u for u in units if u != self.units.get(stack.TIME)]
-        if all(self.active_state(u) in stack.DOWN_STATES for u in others):
+        if all(self.systemd.is_down(u) for u in others):
             self.log.debug("stopped: %s" % " ".join(others))
             return ExitStatus.NOT_RUNNING
-        not_up = [u for u in units if not self.is_up(u)]
+        not_up = [u for u in units if not self.systemd.is_up(u)]
         if not_up:
             raise OCFError(ExitStatus.ERR_GENERIC, "partly running: %s not running" % ", ".join(
-                "%s (%s)" % (u, self.active_state(u)) for u in not_up))
+                "%s (%s)" % (u, self.systemd.active_state(u)) for u in not_up))
         if self.op.check_level >= 10 and stack.XCATD in self.units:
-            if not self.port_open(self.params.xcatd_port, self.op.budget(5)):
+            if not xcat.port_open(self.params.xcatd_port, self.op.budget(5)):
                 raise OCFError(ExitStatus.ERR_GENERIC,
                                "xcatd does not answer on port %d" % self.params.xcatd_port)
         if self.op.check_level >= 20 and stack.XCATD in self.units:
-            result = self.run.query(["lsxcatd", "-a"], timeout=XCAT_QUERY_TIMEOUT)
+            result = self.xcat.round_trip()
             if not result.ok:
                 raise OCFError(ExitStatus.ERR_GENERIC,
                                "xCAT round trip failed: " + result.summary())
@@ -491,38 +372,38 @@ class Services(ResourceAgent):
 
     # -- executing a plan --------------------------------------------------------------
 
-    def execute(self, steps, state):
+    def execute(self, steps, record):
         for step in steps:
-            self.execute_step(step, state)
+            self.execute_step(step, record)
 
-    def execute_step(self, step, state):
+    def execute_step(self, step, record):
         if step.kind == "parallel":
-            return self.execute_parallel(step.branches, state)
-        began = self.clock()
+            return self.execute_parallel(step.branches, record)
+        began = time.monotonic()
         try:
-            getattr(self, "step_" + step.kind.replace("-", "_"))(step, state)
-        except OCFError as error:
+            getattr(self, "step_" + step.kind.replace("-", "_"))(step, record)
+        except (OCFError, CommandError) as error:
             if step.fatal:
                 raise
-            self.log.warning("%s failed, continuing: %s" % (step.describe(), error.reason))
+            self.log.warning("%s failed, continuing: %s" % (step.describe(), error))
             return
         if not self.run.dry_run:
-            self.log.info("done in %.1fs: %s" % (self.clock() - began, step.describe()))
+            self.log.info("done in %.1fs: %s" % (time.monotonic() - began, step.describe()))
         if step.record:
-            self.record(state, step.record)
+            self.record(record, step.record)
 
-    def execute_parallel(self, branches, state):
+    def execute_parallel(self, branches, record):
         if self.run.dry_run:
             self.run.change("run these %d sequences in parallel:" % len(branches), lambda: None)
             for branch in branches:
-                self.execute(branch, state)
+                self.execute(branch, record)
             return
         import threading
         errors = [None] * len(branches)
 
         def worker(index):
             try:
-                self.execute(branches[index], state)
+                self.execute(branches[index], record)
             except OCFError as error:
                 errors[index] = error.reason
             except Exception as error:  # a bug in one branch must not hide the other's result
@@ -537,95 +418,77 @@ class Services(ResourceAgent):
         if failed:
             raise OCFError(ExitStatus.ERR_GENERIC, "; ".join(failed))
 
-    def step_run(self, step, state):
-        result = self.run(step.argv, timeout=step.timeout)
+    def step_run(self, step, record):
+        runner = self.xcat.run if step.argv[0] in xcat.COMMANDS else self.run
+        result = runner(step.argv, timeout=step.timeout)
         if not result.ok:
             raise OCFError(ExitStatus.ERR_GENERIC, result.summary())
 
-    def step_start(self, step, state):
+    def step_start(self, step, record):
         result = self.run(["systemctl", "start", step.unit], timeout=step.timeout)
         if not result.ok:
             raise OCFError(ExitStatus.ERR_GENERIC, result.summary())
 
-    def step_wait_database(self, step, state):
+    def step_wait_database(self, step, record):
         self.wait_for("%s accepts connections" % step.unit, step.timeout, lambda: self.run.query(
             ["pg_isready", "-q", "-t", "2"], timeout=5).ok)
 
-    def step_wait_xcatd(self, step, state):
+    def step_wait_xcatd(self, step, record):
         self.wait_for("xcatd answers on port %d" % step.port, step.timeout,
-                      lambda: self.port_open(step.port, self.op.budget(2)))
+                      lambda: xcat.port_open(step.port, self.op.budget(2)))
 
     def wait_for(self, what, ceiling, check):
         def wait():
-            deadline = self.clock() + self.op.budget(ceiling)
+            deadline = time.monotonic() + self.op.budget(ceiling)
             while not check():
-                if self.clock() >= deadline:
+                if time.monotonic() >= deadline:
                     raise OCFError(ExitStatus.ERR_GENERIC, "gave up after %ds waiting until %s"
                                    % (ceiling, what))
-                self.sleep(POLL_SECONDS)
+                time.sleep(POLL_SECONDS)
         self.run.change("wait up to %ds until %s" % (ceiling, what), wait)
 
-    def step_mgtifname(self, step, state):
+    def step_mgtifname(self, step, record):
         label, addresses = self.management_label(step.label)
         if self.run.dry_run:
             self.run.change("set networks.mgtifname=%s on the xCAT network containing %s "
                             "(lsdef -t network, chdef)" % (label, " ".join(addresses)),
                             lambda: None)
             return
-        result = self.run.query(["lsdef", "-t", "network", "-i", "net,mask,mgtifname", "-c"],
-                                timeout=XCAT_QUERY_TIMEOUT)
-        if not result.ok:
-            raise OCFError(ExitStatus.ERR_GENERIC, result.summary())
-        networks = parse_lsdef(result.out)
+        networks = self.xcat.networks()
         matches = sorted(name for name, attrs in networks.items() if any(
-            network_contains(attrs.get("net", ""), attrs.get("mask", ""), ip) for ip in addresses))
+            xcat.network_contains(attrs.get("net", ""), attrs.get("mask", ""), ip)
+            for ip in addresses))
         if not matches:
             raise OCFError(ExitStatus.ERR_GENERIC, "no xCAT network contains %s"
                            % " ".join(addresses))
         for name in matches:
             if networks[name].get("mgtifname") != label:
-                self.step_run(stack.Step("run", ["chdef", "-t", "network", "-o", name,
-                                                 "mgtifname=" + label],
-                                         timeout=XCAT_QUERY_TIMEOUT), state)
+                result = self.xcat.set_mgtifname(name, label)
+                if not result.ok:
+                    raise OCFError(ExitStatus.ERR_GENERIC, result.summary())
 
     def management_label(self, wanted):
         """(label, its addresses): the given label, or the host's one alias label."""
-        pairs = self.addresses()
-        labels = [wanted] if wanted else sorted(set(label for label, _ in pairs if ":" in label))
+        found = netif.ipv4_addresses()
+        labels = [wanted] if wanted else sorted(set(label for label, _, _ in found if ":" in label))
         if len(labels) != 1:
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot tell the virtual IP's label (%s): set "
                            "mgtifname" % (" ".join(labels) or "no alias label on this host"))
-        addresses = [ip for label, ip in pairs if label == labels[0]]
+        addresses = [ip for label, ip, _ in found if label == labels[0]]
         if not addresses:
             raise OCFError(ExitStatus.ERR_GENERIC, "%s has no address on this host" % labels[0])
         return labels[0], addresses
 
-    def step_console_auto(self, step, state):
-        result = self.run.query(["lsdef", "-t", "site", "-i", "consoleservice", "-c"],
-                                timeout=XCAT_QUERY_TIMEOUT)
-        named = parse_lsdef(result.out).get("clustersite", {}).get("consoleservice", "")
+    def step_console_auto(self, step, record):
+        named, result = self.xcat.site("consoleservice")
         kind = stack.GOCONSERVER if named == stack.GOCONSERVER else stack.CONSERVER
         if not result.ok and not self.run.dry_run:
             self.log.warning("cannot read site.consoleservice (%s); using conserver"
                              % result.summary())
         self.log.info("site.consoleservice=%r: running %s" % (named, self.units[kind]))
-        state["console"] = self.units[kind]
+        record["console"] = self.units[kind]
         self.execute(stack.console_steps(kind, self.units[kind], self.settings(), self.active,
-                                         self.done), state)
+                                         self.done), record)
 
 
-def add_xcat_environment(environ, port):
-    """What xCAT's client commands need under Pacemaker's bare environment:
-    XCATROOT, HOME for ~/.xcat certificates, /opt/xcat on PATH, XCATHOST when
-    xcatd listens on another port than 3001."""
-    environ.setdefault("XCATROOT", "/opt/xcat")
-    if port != 3001:
-        environ.setdefault("XCATHOST", "localhost:%d" % port)
-    environ.setdefault("HOME", "/root")
-    path = environ.get("PATH", "").split(os.pathsep)
-    missing = [directory for directory in XCAT_DIRS if directory not in path]
-    environ["PATH"] = os.pathsep.join(missing + [directory for directory in path if directory])
-
-
-def main():
-    run_agent(Services)
+AGENT = Services

@@ -6,14 +6,17 @@ shared_dir, then bind-mounts shared_dir/<dir> onto each <dir> (/install,
 the real paths that xCAT, PostgreSQL and the TFTP server expect, unlike the
 symlinks of xCAT's own HA script.  Stop unmounts in reverse order and, when a
 directory is busy, sends TERM and then KILL to the processes that hold it.
+
+The depth-0 monitor imports nothing beyond the runtime (not even os): the
+methods that touch the host import what they use.
 """
 
-import os
-import signal
 import time
 
-from xcatha_ocf import distro, mounts
-from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, run_agent
+from xcatha_ocf.runtime import distro, mounts
+from xcatha_ocf.runtime.ocf import Action, ResourceAgent
+from xcatha_ocf.runtime.params import Parameter
+from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
 
 DATABASE_DIRECTORY = {distro.RHEL: "/var/lib/pgsql", distro.SUSE: "/var/lib/pgsql",
                       distro.DEBIAN: "/var/lib/postgresql"}
@@ -110,8 +113,6 @@ class SharedDirectories(ResourceAgent):
         Action("monitor", timeout=20, interval=20, depth=0),
         Action("monitor", timeout=40, interval=61, depth=10),
         Action("monitor", timeout=40, interval=121, depth=20),
-        Action("validate-all", timeout=20),
-        Action("meta-data", timeout=5),
     )
 
     def __init__(self, *args):
@@ -137,6 +138,7 @@ class SharedDirectories(ResourceAgent):
 
     def validate_host(self):
         """What must hold on this node before anything is mounted (ERR_ARGS: node-local)."""
+        import os
         if self.params.device:
             self.refuse_symlink(self.shared_dir, "shared_dir")
             if os.path.exists(self.shared_dir) and not os.path.isdir(self.shared_dir):
@@ -149,6 +151,7 @@ class SharedDirectories(ResourceAgent):
         self.validate_sources()
 
     def validate_sources(self):
+        import os
         missing = [self.source(d) for d in self.directories if not os.path.isdir(self.source(d))]
         if missing:
             raise OCFError(ExitStatus.ERR_ARGS,
@@ -164,6 +167,7 @@ class SharedDirectories(ResourceAgent):
 
     @staticmethod
     def refuse_symlink(path, what):
+        import os
         real = os.path.realpath(path)
         if real != path:
             raise OCFError(ExitStatus.ERR_ARGS,
@@ -239,12 +243,14 @@ class SharedDirectories(ResourceAgent):
 
     def check_storage(self, write):
         """Read every directory and, with ``write``, one status file per filesystem."""
+        import os
+        from xcatha_ocf.runtime import bounded
         targets = self.write_targets() if write else []
         name = "%s.%s" % (STATUS_FILE, os.uname()[1])
         try:
-            mounts.bounded(lambda: exercise(self.directories, targets, name),
-                           self.op.budget(self.params.io_timeout))
-        except mounts.Hung as error:
+            bounded.call(lambda: exercise(self.directories, targets, name),
+                         self.op.budget(self.params.io_timeout))
+        except bounded.Hung as error:
             raise OCFError(ExitStatus.ERR_GENERIC, "shared storage %s is hung: %s %s"
                            % (self.shared_dir, "write check" if write else "read check", error))
         except OSError as error:
@@ -276,7 +282,7 @@ class SharedDirectories(ResourceAgent):
         done = []
         try:
             self.mount_all(table, done)
-        except OCFError:
+        except (OCFError, CommandError):
             self.undo(done)
             raise
         return ExitStatus.SUCCESS
@@ -291,13 +297,15 @@ class SharedDirectories(ResourceAgent):
             if self.binds(mounts.read_mountinfo())[directory][0]:
                 continue
             self.prepare_mount_point(directory)
-            self.run(["mount", "--bind", self.source(directory), directory], timeout=20, check=True)
+            self.run(["mount", "--bind", "--", self.source(directory), directory], timeout=20,
+                     check=True)
             done.append(directory)
             if not self.run.dry_run and not self.binds(mounts.read_mountinfo())[directory][1]:
                 raise OCFError(ExitStatus.ERR_GENERIC, "%s is not bound to %s after mount"
                                % (directory, self.source(directory)))
 
     def mount_shared_fs(self):
+        import os
         if not os.path.isdir(self.shared_dir):
             self.run.change("create mount point %s" % self.shared_dir,
                             lambda: os.makedirs(self.shared_dir, 0o755))
@@ -306,13 +314,14 @@ class SharedDirectories(ResourceAgent):
             command += ["-t", self.params.fstype]
         if self.params.options:
             command += ["-o", self.params.options]
-        self.run(command + [self.params.device, self.shared_dir], timeout=self.op.budget(None),
-                 check=True)
+        self.run(command + ["--", self.params.device, self.shared_dir],
+                 timeout=self.op.budget(None), check=True)
         if not self.run.dry_run and not self.shared_fs_mounted(mounts.read_mountinfo()):
             raise OCFError(ExitStatus.ERR_GENERIC, "%s is not mounted on %s after mount"
                            % (self.params.device, self.shared_dir))
 
     def prepare_mount_point(self, directory):
+        import os
         if not os.path.isdir(directory):
             self.run.change("create mount point %s" % directory, lambda: os.makedirs(directory, 0o755))
             return
@@ -326,6 +335,7 @@ class SharedDirectories(ResourceAgent):
     def compare_owners(self, directory):
         """Warn when the local directory and its shared copy have different owners: a user
         such as postgres must have the same UID and GID on every node."""
+        import os
         try:
             local, shared = os.stat(directory), os.stat(self.source(directory))
         except OSError:  # a dry run before the shared filesystem is mounted
@@ -349,6 +359,7 @@ class SharedDirectories(ResourceAgent):
     # -- stop ----------------------------------------------------------------------
 
     def stop(self):
+        import os
         try:
             self.validate(full=False)
         except OCFError as error:
@@ -395,43 +406,47 @@ class SharedDirectories(ResourceAgent):
                 self.free(point)
 
     def plan_release(self, point):
+        from xcatha_ocf.runtime import busy
         self.run(["umount", point])
-        holders = mounts.find_holders([point])
+        holders = busy.find_holders([point])
         if holders:
             self.run.change("%s %s, which use %s" % (
                 "send TERM, then KILL, to" if self.params.kill_holders else "fail: kill_holders=false and",
-                mounts.describe(holders), point), lambda: None)
+                busy.describe(holders), point), lambda: None)
 
     def free(self, point):
         """End the processes that keep ``point`` busy: TERM, wait, KILL."""
-        holders = mounts.find_holders([point])
+        from xcatha_ocf.runtime import busy
+        holders = busy.find_holders([point])
         if not holders:
             self.log.warning("umount %s failed and no process holds it; retrying" % point)
             time.sleep(min(1, max(self.op.remaining() - 1, 0)))
             return
         if not self.params.kill_holders:
             raise OCFError(ExitStatus.ERR_GENERIC, "%s is busy (kill_holders=false): used by %s"
-                           % (point, mounts.describe(holders)))
-        callers = [h for h in holders if h.pid in mounts.ancestors()]
+                           % (point, busy.describe(holders)))
+        callers = [h for h in holders if h.pid in busy.ancestors()]
         if callers:
             raise OCFError(ExitStatus.ERR_GENERIC, "%s is used by the command that runs this stop: "
-                           "%s; leave the directory and retry" % (point, mounts.describe(callers)))
+                           "%s; leave the directory and retry" % (point, busy.describe(callers)))
+        import signal  # only stop needs it, and it imports enum
         for signum, name, wait in ((signal.SIGTERM, "TERM", self.params.term_wait),
                                   (signal.SIGKILL, "KILL", KILL_WAIT)):
-            self.log.warning("%s is busy: sending %s to %s" % (point, name, mounts.describe(holders)))
-            mounts.signal_holders(holders, signum)
+            self.log.warning("%s is busy: sending %s to %s" % (point, name, busy.describe(holders)))
+            busy.signal_holders(holders, signum)
             if self.wait_for_exit(holders, wait):
                 return
-            holders = mounts.find_holders([point])
+            holders = busy.find_holders([point])
             if not holders:
                 return
         raise OCFError(ExitStatus.ERR_GENERIC, "%s is still busy after KILL: used by %s"
-                       % (point, mounts.describe(holders)))
+                       % (point, busy.describe(holders)))
 
     def wait_for_exit(self, holders, seconds):
         """Wait up to ``seconds`` (keeping time for KILL) until every holder is gone."""
+        from xcatha_ocf.runtime import busy
         deadline = time.monotonic() + min(seconds, max(self.op.remaining() - KILL_WAIT - 1, 0))
-        while any(mounts.alive(h.pid) for h in holders):
+        while any(busy.alive(h.pid) for h in holders):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.1)
@@ -441,6 +456,7 @@ class SharedDirectories(ResourceAgent):
 def device_numbers(device):
     """"major:minor" numbers a mount of ``device`` may show: a block device path, UUID=,
     LABEL=, or the loop devices backed by an image file."""
+    import os
     for prefix, directory in (("UUID=", "/dev/disk/by-uuid/"), ("LABEL=", "/dev/disk/by-label/")):
         if device.startswith(prefix):
             device = directory + device[len(prefix):]
@@ -454,6 +470,7 @@ def device_numbers(device):
 
 
 def loop_devices_of(image, sys_block="/sys/block"):
+    import os
     numbers = set()
     for name in os.listdir(sys_block):
         try:
@@ -481,6 +498,7 @@ def owner_name(info):
 
 def exercise(directories, write_targets, name):
     """The storage checks run in the child process: read, then write, read back, remove."""
+    import os
     for directory in directories:
         os.listdir(directory)
     for directory in write_targets:
@@ -499,5 +517,4 @@ def exercise(directories, write_targets, name):
     return ""
 
 
-def main():
-    run_agent(SharedDirectories)
+AGENT = SharedDirectories

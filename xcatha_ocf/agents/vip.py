@@ -7,19 +7,13 @@ persistent network configuration: after a reboot the address is gone until
 Pacemaker puts it back.
 """
 
-import os
+from xcatha_ocf.runtime import bootstate, checks, netif
+from xcatha_ocf.runtime.ocf import Action, ResourceAgent, find_binary
+from xcatha_ocf.runtime.params import Parameter
+from xcatha_ocf.runtime.status import ExitStatus, OCFError
 
-from xcatha_ocf import bootstate, netif
-from xcatha_ocf.ocf import Action, ExitStatus, OCFError, Parameter, ResourceAgent, find_binary, run_agent
-
-NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 DAD_PROBES = 2
 DAD_WAIT = 3
-
-
-def check_ip(text):
-    netif.parse_ipv4(text)
-    return text
 
 
 def check_netmask(text):
@@ -36,18 +30,6 @@ def check_netmask(text):
     if netif.prefix_mask(prefix) != mask or prefix == 0:
         raise ValueError("%s is not a contiguous netmask" % text)
     return prefix
-
-
-def check_nic(text):
-    if text and (len(text) > 15 or not set(text) <= NAME_CHARACTERS or text in (".", "..")):
-        raise ValueError("an interface name is 1-15 letters, digits, '_', '.' or '-'")
-    return text
-
-
-def check_iflabel(text):
-    if len(text) > 14 or not set(text) <= NAME_CHARACTERS:
-        raise ValueError("a label suffix is 0-14 letters, digits, '_', '.' or '-'")
-    return text
 
 
 def check_broadcast(text):
@@ -72,7 +54,7 @@ class VirtualIP(ResourceAgent):
         "gratuitous ARP. The address is never written to the persistent network "
         "configuration, so a rebooted node cannot come back holding it.")
     PARAMETERS = (
-        Parameter("ip", required=True, unique=True, check=check_ip,
+        Parameter("ip", required=True, unique=True, check=checks.ipv4_address,
                   shortdesc="Virtual IPv4 address",
                   longdesc="The IPv4 address that xCAT's service and compute nodes use to "
                            "reach the management node, for example 10.0.0.1."),
@@ -80,11 +62,11 @@ class VirtualIP(ResourceAgent):
                   shortdesc="Prefix length or netmask",
                   longdesc="Prefix length (24) or dotted netmask (255.255.255.0) of the "
                            "virtual IP. Empty: the prefix of the address on nic that covers ip."),
-        Parameter("nic", default="", check=check_nic,
+        Parameter("nic", default="", check=checks.interface_name,
                   shortdesc="Network interface",
                   longdesc="Interface that carries the virtual IP, for example eth0. Empty: "
                            "the interface that has an address in the virtual IP's network."),
-        Parameter("iflabel", default="0", check=check_iflabel,
+        Parameter("iflabel", default="0", check=checks.label_suffix,
                   shortdesc="Interface label suffix",
                   longdesc="The part after the colon of the address label (the 0 of eth0:0). "
                            "xCAT's networks table names this label in mgtifname. Empty: no label."),
@@ -117,8 +99,6 @@ class VirtualIP(ResourceAgent):
         Action("start", timeout=20),
         Action("stop", timeout=20),
         Action("monitor", timeout=20, interval=10, depth=0),
-        Action("validate-all", timeout=20),
-        Action("meta-data", timeout=5),
     )
 
     def __init__(self, *args):
@@ -182,20 +162,16 @@ class VirtualIP(ResourceAgent):
                        "%s is not set and no interface on this host has an address in the "
                        "network of %s: set nic and cidr_netmask" % (missing, self.params.ip))
 
-    def host_addresses(self):
-        """(device, address, prefix) of each IPv4 address, from ``ip -o -4 addr``."""
-        result = self.run.query(["ip", "-o", "-4", "addr", "show"], timeout=5, check=True)
-        for line in result.out.splitlines():
-            fields = line.split("\\", 1)[0].split()
-            if "inet" not in fields:
-                continue
-            address, _, prefix = fields[fields.index("inet") + 1].partition("/")
-            yield netif.device_of(fields[-1]), netif.parse_ipv4(address), int(prefix or 32)
+    @staticmethod
+    def host_addresses():
+        """(device, address as an integer, prefix) of each IPv4 address on this host."""
+        for label, address, prefix in netif.ipv4_addresses():
+            yield netif.device_of(label), netif.parse_ipv4(address), prefix
 
     # -- state -------------------------------------------------------------------
 
     def labels_holding_ip(self):
-        return [label for label, ip in netif.ipv4_addresses() if ip == self.params.ip]
+        return [label for label, ip, _ in netif.ipv4_addresses() if ip == self.params.ip]
 
     def state(self):
         """(status, reason) of the address on this host, asking only the kernel."""
@@ -314,38 +290,35 @@ class VirtualIP(ResourceAgent):
             return
         pid = self.run.background(command)
         if pid is not None:
-            bootstate.ensure_run_dir()
-            with open(self.announcer_pidfile(), "w") as handle:
-                handle.write("%d\n" % pid)
+            bootstate.save(self.announcer_record(), {"pid": str(pid)})
 
-    def announcer_pidfile(self):
-        return bootstate.path("xcat-vip-%s.arping.pid" % self.params.ip)
+    def announcer_record(self):
+        return bootstate.path("xcat-vip-%s.arping" % self.params.ip)
 
     def stop_announcer(self):
         """End this address's background gratuitous ARP: announcements that go on after
         stop would make the next node's duplicate address detection see a conflict."""
-        try:
-            with open(self.announcer_pidfile()) as handle:
-                pid = int(handle.read().strip())
-        except (IOError, OSError, ValueError):
+        record = bootstate.load(self.announcer_record()) or {}
+        if not record.get("pid", "").isdigit():
             return
+        pid = int(record["pid"])
         self.run.change("end gratuitous ARP for %s (pid %d)" % (self.params.ip, pid),
                         lambda: self.end_announcer(pid))
 
     def end_announcer(self, pid):
+        import os
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as handle:
                 argv = handle.read().split(b"\0")
         except (IOError, OSError):
             argv = []
-        if argv and os.path.basename(argv[0]) == b"arping" and self.params.ip.encode() in argv:
+        if argv and argv[0].rpartition(b"/")[2] == b"arping" and self.params.ip.encode() in argv:
             import signal
             try:
                 os.kill(pid, signal.SIGTERM)
             except OSError:
                 pass
-        os.unlink(self.announcer_pidfile())
+        bootstate.remove(self.announcer_record())
 
 
-def main():
-    run_agent(VirtualIP)
+AGENT = VirtualIP

@@ -3,29 +3,19 @@
 Dump the CIB to a temporary file, run every pcs step on a copy of it
 (``pcs -f COPY ...``), check the result with crm_verify, then push it in one
 step (``pcs cluster cib-push COPY diff-against=ORIG``).  A failure anywhere
-before the push leaves the cluster untouched.  The command runner is injected
-so tests can assert the exact commands.
+before the push leaves the cluster untouched; in dry-run mode the runner skips
+only the push.  The runner is injected so tests can assert the exact commands.
 """
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 from xcatha_ocf.crm.render import pcs_steps
-from xcatha_ocf.runner import quote
+from xcatha_ocf.runtime.runner import quote
 
-
-def run_command(argv):
-    """Run argv; return (rc, combined output)."""
-    try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   universal_newlines=True)
-    except OSError as error:
-        return 127, "%s: %s" % (argv[0], error.strerror)
-    output, _ = process.communicate()
-    return process.returncode, output
+STEP_TIMEOUT = 300
 
 
 def existing_ids(cib_path, ids):
@@ -45,25 +35,28 @@ def configured_ids(config):
     return ids + [location.id for location in config.locations]
 
 
-def apply_configuration(config, runner, dry_run=False, out=None, tempdir=None):
+def apply_configuration(config, runner, out=None, tempdir=None):
     out = out or sys.stdout
     workdir = tempfile.mkdtemp(prefix="xcatha-crm.", dir=tempdir)
     try:
-        return build_and_push(config, runner, workdir, dry_run, out)
+        return build_and_push(config, runner, workdir, out)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def build_and_push(config, runner, workdir, dry_run, out):
+def build_and_push(config, runner, workdir, out):
     orig = os.path.join(workdir, "orig.xml")
     new = os.path.join(workdir, "new.xml")
 
-    def step(argv, tolerate=None):
+    def step(argv, tolerate=None, changes=False):
+        result = runner(argv, timeout=STEP_TIMEOUT, changes=changes)
+        if result.dry_run:
+            return True
         out.write("+ %s\n" % quote(argv))
-        rc, output = runner(argv)
+        output = result.out + result.err
         if output.strip():
             out.write(output if output.endswith("\n") else output + "\n")
-        return rc == 0 or (tolerate is not None and tolerate(output))
+        return result.ok or (tolerate is not None and tolerate(output))
 
     def failed(message):
         out.write("xcatha crm apply: %s; nothing was pushed to the cluster\n" % message)
@@ -81,10 +74,6 @@ def build_and_push(config, runner, workdir, dry_run, out):
             return failed("pcs %s failed" % " ".join(argv[:2]))
     if not step(["crm_verify", "--xml-file", new], tolerate=only_warnings):
         return failed("crm_verify rejected the new configuration")
-    push = ["pcs", "cluster", "cib-push", new, "diff-against=" + orig]
-    if dry_run:
-        out.write("dry-run: would run: %s\n" % quote(push))
-        return 0
-    if not step(push):
+    if not step(["pcs", "cluster", "cib-push", new, "diff-against=" + orig], changes=True):
         return failed("pcs cluster cib-push failed")
     return 0

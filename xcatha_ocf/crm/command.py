@@ -9,7 +9,7 @@ or override it, so a site can also be described by flags alone.
 
 import sys
 
-from xcatha_ocf.cli import UsageError
+from xcatha_ocf.errors import InputError
 from xcatha_ocf.crm.config import Configuration
 from xcatha_ocf.crm.render import FORMATS, render
 from xcatha_ocf.crm.site import build_site
@@ -70,20 +70,20 @@ def load_site_file(path):
         with open(path) as handle:
             data = yaml.safe_load(handle)
     except OSError as error:
-        raise UsageError("%s: %s" % (path, error.strerror))
+        raise InputError("%s: %s" % (path, error.strerror))
     except yaml.YAMLError as error:
-        raise UsageError("%s: not valid YAML: %s" % (path, str(error).replace("\n", " ")))
+        raise InputError("%s: not valid YAML: %s" % (path, str(error).replace("\n", " ")))
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError("%s: expected a mapping of fields at the top level" % path)
+        raise InputError("%s: expected a mapping of fields at the top level" % path)
     return data
 
 
 def split_pair(flag, text, separator="="):
     name, found, value = text.partition(separator)
     if not found or not name:
-        raise UsageError("%s %r: expected NAME%sVALUE" % (flag, text, separator))
+        raise InputError("%s %r: expected NAME%sVALUE" % (flag, text, separator))
     return name, value
 
 
@@ -111,7 +111,7 @@ def merge_flags(data, args):
         path, value = split_pair("--set", text)
         section, dot, key = path.partition(".")
         if not dot or not key:
-            raise UsageError("--set %r: expected SECTION.KEY=VALUE" % text)
+            raise InputError("--set %r: expected SECTION.KEY=VALUE" % text)
         section_data(data, section)[key] = value
     return data
 
@@ -119,7 +119,7 @@ def merge_flags(data, args):
 def section_data(data, section):
     value = data.setdefault(section, {})
     if not isinstance(value, dict):
-        raise UsageError("%s: expected a mapping of names to values" % section)
+        raise InputError("%s: expected a mapping of names to values" % section)
     return value
 
 
@@ -139,7 +139,7 @@ def merge_fence(data, text):
         if isinstance(node, dict) and node.get("name") == node_name:
             node["fence"] = fence
             return
-    raise UsageError("--fence %s: no node named %s (give it with --node or in SITE)"
+    raise InputError("--fence %s: no node named %s (give it with --node or in SITE)"
                      % (text, node_name))
 
 
@@ -166,5 +166,6 @@ def run(args):
     if args.crm_action == "generate":
         sys.stdout.write(render(config, args.format))
         return 0
-    from xcatha_ocf.crm.apply import apply_configuration, run_command
-    return apply_configuration(config, run_command, dry_run=args.dry_run)
+    from xcatha_ocf.crm.apply import apply_configuration
+    from xcatha_ocf.runtime.runner import Runner
+    return apply_configuration(config, Runner(dry_run=args.dry_run))

@@ -22,11 +22,9 @@ Policy choices, in one place:
   priority_fencing_delay 0 leaves both out for older clusters).
 """
 
-from xcatha_ocf.crm.agentinfo import agent_info
+from xcatha_ocf.agents import AGENTS, GROUP, PROVIDER, agent_class
 
-GROUP = "xcat-group"
-MEMBERS = ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")
-PROVIDER = "xcat"
+MEMBERS = tuple(AGENTS)
 GROUP_PRIORITY = 10
 FENCE_MONITOR_INTERVAL = 60
 
@@ -96,11 +94,11 @@ def group_meta(site):
     return meta
 
 
-def member_operations(info, fencing):
-    start, stop = info.action("start"), info.action("stop")
+def member_operations(agent, fencing):
+    start, stop = agent.action("start"), agent.action("stop")
     ops = [Op("start", 0, start.timeout),
            Op("stop", 0, stop.timeout, on_fail="fence" if fencing else "block")]
-    for monitor in info.monitors():
+    for monitor in agent.monitors():
         level = str(monitor.depth) if monitor.depth else None
         ops.append(Op("monitor", monitor.interval, monitor.timeout, on_fail="restart",
                       check_level=level))
@@ -108,9 +106,8 @@ def member_operations(info, fencing):
 
 
 def member_primitive(name, site):
-    info = agent_info(name)
     return Primitive(name, "ocf", PROVIDER, name, site.agent_params[name],
-                     member_operations(info, site.fencing))
+                     member_operations(agent_class(name), site.fencing))
 
 
 def fence_id(node):

@@ -13,8 +13,8 @@ import ipaddress
 import re
 import shlex
 
-from xcatha_ocf.cli import UsageError
-from xcatha_ocf.crm.agentinfo import agent_info
+from xcatha_ocf.errors import InputError
+from xcatha_ocf.agents import agent_class
 
 POLICIES = ("manual", "automatic")
 NODE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -65,7 +65,7 @@ class Site(object):
 
 
 def fail(field, message):
-    raise UsageError("%s: %s" % (field, message))
+    raise InputError("%s: %s" % (field, message))
 
 
 def text_value(field, value):
@@ -191,7 +191,8 @@ def parse_fence(field, node, value, no_fencing):
 
 def parse_section(section, data):
     agent, aliases, derived = SECTIONS[section]
-    info = agent_info(agent)
+    declared = agent_class(agent)
+    names = [param.name for param in declared.PARAMETERS]
     values = mapping(section, data.get(section))
     params = []
     for key, value in values.items():
@@ -199,14 +200,14 @@ def parse_section(section, data):
         name = aliases.get(key, key)
         if name in derived:
             fail(field, "derived from the rest of the site description: do not set it")
-        if name not in info.parameters:
+        if name not in names:
             fail(field, "%s has no parameter %s (known: %s)"
-                 % (agent, name, ", ".join(sorted(set(info.parameters) - set(derived)))))
+                 % (agent, name, ", ".join(sorted(set(names) - set(derived)))))
         if value is None or value == "":
             continue
         text = text_value(field, value)
         try:
-            info.check(name, text)
+            declared.parameter(name).parse(text)
         except ValueError as error:
             message = str(error)
             fail(field, message if text in message else "%r: %s" % (text, message))
@@ -235,9 +236,9 @@ def check_paths(section, params, names):
 def check_required(agent_params):
     for section, (agent, _, _) in SECTIONS.items():
         given = dict(agent_params[agent])
-        for name in agent_info(agent).required:
-            if name not in given:
-                fail("%s.%s" % (section, name), "missing: %s requires it" % agent)
+        for param in agent_class(agent).PARAMETERS:
+            if param.required and param.name not in given:
+                fail("%s.%s" % (section, param.name), "missing: %s requires it" % agent)
 
 
 def derived_params(agent_params, vip, nodes):
@@ -263,7 +264,7 @@ def parse_cluster(data):
 
 
 def build_site(data, no_fencing=False, warn=None):
-    """Validate the merged site description and return a Site (or raise UsageError)."""
+    """Validate the merged site description and return a Site (or raise InputError)."""
     data = mapping("site", data)
     check_keys("", data, TOP_LEVEL)
     policy = data.get("policy", "manual")

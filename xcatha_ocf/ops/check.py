@@ -12,7 +12,9 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 
+from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import cluster, commands, report
+from xcatha_ocf.runtime.runner import Runner
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 Check = collections.namedtuple("Check", "verdict name node reason")
@@ -53,7 +55,7 @@ def check_hosts(nodes, vip):
     texts = {}
     results = []
     for node in nodes:
-        result = node.run(["cat", "/etc/hosts"])
+        result = node.run.query(["cat", "/etc/hosts"])
         if not result.ok:
             results.append(Check(FAIL, "/etc/hosts", node.name, result.summary()))
             continue
@@ -75,7 +77,7 @@ def check_hosts(nodes, vip):
 
 def check_clock(node, clock):
     before = clock()
-    result = node.run(["date", "+%s.%N"])
+    result = node.run.query(["date", "+%s.%N"])
     after = clock()
     try:
         remote = float(result.out.strip())
@@ -92,7 +94,7 @@ def check_clock(node, clock):
 
 
 def check_vip_not_persistent(node, vip):
-    result = node.run(["grep", "-rnswF", "-e", vip, "--"] + list(NETWORK_CONFIG))
+    result = node.run.query(["grep", "-rnswF", "-e", vip, "--"] + list(NETWORK_CONFIG))
     found = []
     for line in result.out.splitlines():
         parts = line.split(":", 2)
@@ -107,7 +109,7 @@ def check_vip_not_persistent(node, vip):
 
 
 def check_vip_not_up_elsewhere(node, vip, holders):
-    result = node.run(["ip", "-o", "addr", "show", "to", vip])
+    result = node.run.query(["ip", "-o", "addr", "show", "to", vip])
     if not result.ok:
         return Check(WARN, "VIP only where the cluster put it", node.name, result.summary())
     if result.out.strip() and node.name not in holders:
@@ -119,7 +121,7 @@ def check_vip_not_up_elsewhere(node, vip, holders):
 
 
 def check_boot_units(node):
-    result = node.run(["systemctl", "list-unit-files", "--no-legend", "--no-pager", "--type=service"]
+    result = node.run.query(["systemctl", "list-unit-files", "--no-legend", "--no-pager", "--type=service"]
                       + list(BOOT_UNITS))
     if result.rc == 127:
         return Check(WARN, "services not enabled at boot", node.name, "no systemctl: check your init system")
@@ -153,7 +155,7 @@ def check_shared_storage(node, params):
     if not params:
         return Check(WARN, "shared storage", node.name, "no xcat-shared resource in the group")
     what, argv = shared_storage_command(params)
-    result = node.run(argv)
+    result = node.run.query(argv)
     if not result.ok:
         return Check(FAIL, "shared storage", node.name, "%s: no (%s)" % (what, result.summary()))
     if argv[0] == "findmnt" and result.out.split()[:1] == ["/"]:
@@ -171,7 +173,7 @@ def check_pgsql_paths(nodes, params, active):
         explicit.append(params["config_dir"].rstrip("/") + "/pg_hba.conf")
     where = explicit or list(PG_HBA_GLOBS)
     script = "ls -1d %s 2>/dev/null; true" % " ".join(where)
-    found = dict((node.name, node.run(["sh", "-c", script]).out.split()) for node in nodes)
+    found = dict((node.name, node.run.query(["sh", "-c", script]).out.split()) for node in nodes)
     shared = [path for path in found.get(active, []) if path.startswith("/var/lib/pgsql/")]
     results = []
     for node in nodes:
@@ -216,7 +218,7 @@ def check_fencing(state, run):
 
 
 def check_fence_history(state, run):
-    result = run(["stonith_admin", "--history", "*", "--output-as=xml"])
+    result = run.query(["stonith_admin", "--history", "*", "--output-as=xml"])
     try:
         root = ElementTree.fromstring(result.out)
     except ElementTree.ParseError:
@@ -249,7 +251,7 @@ def check_fence_history(state, run):
 
 
 def local_node_name(run):
-    result = run(["crm_node", "--name"])
+    result = run.query(["crm_node", "--name"])
     if result.ok and result.out.strip():
         return result.out.strip()
     import socket
@@ -265,14 +267,14 @@ def connect_nodes(state, run, remote):
         results.append(Check(WARN, "cluster node", local, "this host is not a node of the cluster"))
     for node in nodes:
         if not node.local:
-            probe = node.run(["true"])
+            probe = node.run.query(["true"])
             node.reachable = probe.ok
             if not probe.ok:
                 results.append(Check(FAIL, "ssh", node.name, "cannot run commands there: %s" % probe.summary()))
     return [node for node in nodes if node.reachable], results
 
 
-def run_checks(run, remote, group=cluster.DEFAULT_GROUP, clock=time.time):
+def run_checks(run, remote, group=GROUP, clock=time.time):
     """All checks; ``run`` runs commands here, ``remote(node)`` gives a runner for a peer."""
     from xcatha_ocf.ops.status import find_vip, group_placement
     state = cluster.read_state(run)
@@ -312,14 +314,14 @@ def render(results, colour=False):
 
 def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--group", default=cluster.DEFAULT_GROUP,
+    parser.add_argument("--group", default=GROUP,
                         help="resource group of the xCAT services (default: %(default)s)")
 
 
 def run(args, runner=None, remote=None, out=None):
     out = out or sys.stdout
-    runner = runner or commands.CommandRunner()
-    remote = remote or commands.SshRunner
+    runner = runner or Runner()
+    remote = remote or commands.ssh_runner
     try:
         results = run_checks(runner, remote, args.group)
     except cluster.ClusterError as error:

@@ -9,8 +9,6 @@ import collections
 import time
 import xml.etree.ElementTree as ElementTree
 
-DEFAULT_GROUP = "xcat-group"
-
 Node = collections.namedtuple(
     "Node", "name online standby maintenance unclean pending shutdown is_dc")
 Resource = collections.namedtuple(
@@ -177,14 +175,14 @@ class Configuration(object):
 
 
 def read_state(run):
-    result = run(["crm_mon", "--one-shot", "--inactive", "--output-as=xml"], timeout=30)
+    result = run.query(["crm_mon", "--one-shot", "--inactive", "--output-as=xml"], timeout=30)
     if not result.out.strip():
         raise ClusterError(result.summary())
     return ClusterState(result.out)
 
 
 def read_configuration(run):
-    result = run(["cibadmin", "--query", "--scope", "configuration"], timeout=30)
+    result = run.query(["cibadmin", "--query", "--scope", "configuration"], timeout=30)
     if not result.ok:
         raise ClusterError(result.summary())
     return Configuration(result.out)

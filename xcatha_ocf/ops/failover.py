@@ -24,7 +24,10 @@ until it is fenced), without quorum, or in maintenance mode.
 import sys
 import time
 
+from xcatha_ocf.agents import GROUP
+from xcatha_ocf.errors import InputError
 from xcatha_ocf.ops import cluster, commands, report
+from xcatha_ocf.runtime.runner import Result, Runner, quote
 
 DEFAULT_WAIT = 300
 DEFAULT_XCATD_PORT = 3001
@@ -38,9 +41,8 @@ class Refusal(Exception):
 
 def refuse_reasons(state, group, target):
     """Raise Refusal unless moving ``group`` to ``target`` is safe and possible."""
-    from xcatha_ocf.cli import UsageError
     if target not in state.nodes:
-        raise UsageError("%s is not a node of this cluster (nodes: %s)"
+        raise InputError("%s is not a node of this cluster (nodes: %s)"
                          % (target, ", ".join(state.nodes) or "none"))
     if not state.members(group):
         raise Refusal("resource group %s is not configured" % group)
@@ -170,7 +172,7 @@ def run_watching(runner, argv, watcher, deadline, clock, sleep):
     """Run a blocking cluster command while reporting the group's progress: the
     command is polled often so its end is seen at once, the cluster once a second."""
     if not getattr(runner, "dry_run", False):
-        watcher.progress.event("running: %s" % commands.quote(argv))
+        watcher.progress.event("running: %s" % quote(argv))
     handle = runner.start(argv)
     looked = None
     while True:
@@ -184,7 +186,7 @@ def run_watching(runner, argv, watcher, deadline, clock, sleep):
             watcher.progress.waiting("waiting for %s (%d s left)" % (" ".join(argv[:3]), deadline - clock()))
         if clock() > deadline + 30:
             handle.kill()
-            return commands.Result(argv, 1, err="still running 30 s after the deadline: stopped it",
+            return Result(argv, 1, err="still running 30 s after the deadline: stopped it",
                                    timed_out=True)
         sleep(COMMAND_POLL_SECONDS)
 
@@ -260,9 +262,9 @@ def move(runner, steps, cleanup, rescue, group, target, deadline, progress, cloc
             failed = result.summary()
             break
     for argv in cleanup + (rescue if failed else []):
-        result = runner(argv, changes=True)
+        result = runner(argv)
         if not result.dry_run:
-            progress.event("ran: %s (%s)" % (commands.quote(argv), "ok" if result.ok else result.summary()))
+            progress.event("ran: %s (%s)" % (quote(argv), "ok" if result.ok else result.summary()))
     if failed:
         progress.event("failed: %s" % failed)
         return False
@@ -306,15 +308,14 @@ def add_arguments(parser):
                         help="how long to wait for the group and xcatd (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true",
                         help="show the commands that would change the cluster; run none of them")
-    parser.add_argument("--group", default=cluster.DEFAULT_GROUP,
+    parser.add_argument("--group", default=GROUP,
                         help="resource group of the xCAT services (default: %(default)s)")
 
 
 def run(args):
-    from xcatha_ocf.cli import UsageError
     if args.wait < 1:
-        raise UsageError("--wait must be at least 1 second")
-    runner = commands.CommandRunner(dry_run=args.dry_run)
+        raise InputError("--wait must be at least 1 second")
+    runner = Runner(dry_run=args.dry_run)
     # asking pcs its version costs half a second: only when there is something to move
     return failover(runner, args.group, args.to, args.wait, lambda: choose_tool(runner),
                     terminal=commands.on_terminal(sys.stdout))
@@ -324,7 +325,7 @@ def choose_tool(runner, have=commands.have):
     """"pcs" (0.11 and later), "pcs-0.10" or, without pcs (crmsh clusters), "crm_resource"."""
     if not have("pcs"):
         return "crm_resource"
-    version = runner(["pcs", "--version"]).out.strip().split(".")
+    version = runner.query(["pcs", "--version"]).out.strip().split(".")
     try:
         return "pcs-0.10" if [int(part) for part in version[:2]] < [0, 11] else "pcs"
     except ValueError:

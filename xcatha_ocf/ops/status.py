@@ -16,12 +16,14 @@ import json
 import sys
 import time
 
+from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import cluster, commands, report
+from xcatha_ocf.runtime.runner import Runner
 
 VIP_AGENTS = (":xcat-vip", ":IPaddr2", ":IPaddr")
 
 
-def describe(state, configuration, group=cluster.DEFAULT_GROUP):
+def describe(state, configuration, group=GROUP):
     """The status as plain data (what --json prints)."""
     members = state.members(group)
     placement = group_placement(members)
@@ -197,13 +199,13 @@ def render(status, now=None, colour=False):
 
 def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print the status as JSON")
-    parser.add_argument("--group", default=cluster.DEFAULT_GROUP,
+    parser.add_argument("--group", default=GROUP,
                         help="resource group of the xCAT services (default: %(default)s)")
 
 
 def run(args, runner=None, out=None):
     out = out or sys.stdout
-    runner = runner or commands.CommandRunner()
+    runner = runner or Runner()
     try:
         status = describe(cluster.read_state(runner), cluster.read_configuration(runner), args.group)
     except cluster.ClusterError as error:

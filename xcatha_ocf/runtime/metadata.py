@@ -50,4 +50,4 @@ def render(agent_class):
         % (quoteattr(agent_class.NAME), quoteattr(agent_class.VERSION or __version__),
            OCF_VERSION, escape(agent_class.LONGDESC), escape(agent_class.SHORTDESC),
            "".join(parameter_xml(p) for p in agent_class.PARAMETERS),
-           "".join(action_xml(a) for a in agent_class.ACTIONS)))
+           "".join(action_xml(a) for a in agent_class.actions())))

@@ -13,11 +13,11 @@ FAMILY_OF_ID = {
 }
 
 
-def read_os_release(path=OS_RELEASE):
+def read_os_release(path=None):
     """The KEY=value pairs of os-release, unquoted; empty if the file is missing."""
     values = {}
     try:
-        with open(path) as handle:
+        with open(path or OS_RELEASE) as handle:
             lines = handle.read().splitlines()
     except (IOError, OSError):
         return values
@@ -28,7 +28,7 @@ def read_os_release(path=OS_RELEASE):
     return values
 
 
-def family(path=OS_RELEASE):
+def family(path=None):
     """rhel, suse or debian (ID first, then ID_LIKE); rhel when nothing matches,
     since most xCAT management nodes run RHEL or a rebuild of it."""
     release = read_os_release(path)

@@ -7,7 +7,7 @@ an executor in the agent runs the steps.  Tests assert plans and commands
 without a host.
 """
 
-from xcatha_ocf import distro
+from xcatha_ocf.runtime import distro
 
 DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE = "database", "xcatd", "dns", "dhcp", "time", "console"
 ROLES = (DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE)
@@ -17,7 +17,6 @@ MAKEDNS, MAKEDHCP, MAKECONSOLE, MGTIFNAME = "makedns", "makedhcp", "makeconserve
 REGENERATIONS = (MAKEDNS, MAKEDHCP, MAKECONSOLE)
 UNIT_TIMEOUT = 120      # systemctl start/stop of one unit (systemd's own default is 90 s)
 READY_TIMEOUT = 120     # waiting for PostgreSQL or xcatd to answer
-DOWN_STATES = ("inactive", "failed")
 UNIT_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.@\\")
 
 # role -> candidate unit names, preferred first; consoles by kind.

@@ -7,7 +7,6 @@ stderr, which Pacemaker records in its own log; an admin at a terminal always
 sees them on stderr.
 """
 
-import os
 import sys
 import time
 
@@ -62,6 +61,7 @@ class Logger(object):
         self._syslog.syslog(LEVELS[level], line)
 
     def _append(self, path, line):
+        import os
         stamp = time.strftime("%b %d %H:%M:%S")
         try:
             with open(path, "a") as logfile:

@@ -11,6 +11,7 @@ belongs to the line and the file's line ending style is reused for our lines.
 
 BEGIN = "# BEGIN xcatha-ocf managed block: do not edit"
 END = "# END xcatha-ocf managed block"
+BACKUP_SUFFIX = ".xcatha-orig"    # the one-time copy of a file before its first change
 DEFAULT_LISTEN = "localhost"
 WILDCARDS = ("*", "0.0.0.0")
 ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -22,6 +23,10 @@ INCLUDES = ("include", "include_if_exists", "include_dir")
 
 class ConfigError(Exception):
     """The file cannot be edited safely; the message says why, for the admin."""
+
+
+class DamagedBlock(ConfigError):
+    """The managed block's markers do not pair up (one missing, or several)."""
 
 
 def split_lines(text):
@@ -45,16 +50,78 @@ def newline_of(text):
 
 
 def find_block(text, path="file"):
-    """(first, last) line indexes of the managed block, or None when absent."""
+    """(first, last) line indexes of the managed block, or None when absent;
+    DamagedBlock when the markers do not pair up."""
     lines = split_lines(text)
     begins = [i for i, line in enumerate(lines) if bare(line) == BEGIN]
     ends = [i for i, line in enumerate(lines) if bare(line) == END]
     if not begins and not ends:
         return None
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
-        raise ConfigError("%s has a damaged xcatha-ocf managed block (%d BEGIN and %d END "
-                          "markers): repair or remove it by hand" % (path, len(begins), len(ends)))
+        raise DamagedBlock("%s has a damaged xcatha-ocf managed block (%d BEGIN and %d END "
+                           "markers)" % (path, len(begins), len(ends)))
     return begins[0], ends[0]
+
+
+def repair(text, kind):
+    """``text`` without a damaged block: every marker line goes, and with it the
+    lines next to a marker that a block of ``kind`` (CONF or HBA) holds: its
+    comment lines and its content lines, in the order the block has them, up to
+    the first line that does not fit.  The admin's lines stay.  Returns (text,
+    number of lines removed)."""
+    lines = [bare(line) for line in split_lines(text)]
+    removed = set()
+    for index, line in enumerate(lines):
+        if line == BEGIN:
+            removed.update(kind.lines_after(lines, index))
+        elif line == END:
+            removed.update(kind.lines_before(lines, index))
+    kept = [line for index, line in enumerate(split_lines(text)) if index not in removed]
+    return "".join(kept), len(removed)
+
+
+class BlockKind(object):
+    """What a block holds: fixed comment lines, then up to ``most`` content lines."""
+
+    def __init__(self, comments, content_line, most=None):
+        self.comments = comments
+        self.content_line = content_line
+        self.most = most
+
+    def lines_after(self, lines, begin):
+        """Indexes of BEGIN and the block's lines that follow it."""
+        found, index = [begin], begin + 1
+        for comment in self.comments:
+            if index < len(lines) and lines[index] == comment:
+                found.append(index)
+                index += 1
+        count = 0
+        while index < len(lines) and self.content_line(lines[index]) and count != self.most:
+            found.append(index)
+            index, count = index + 1, count + 1
+        return found
+
+    def lines_before(self, lines, end):
+        """Indexes of END and the block's lines that precede it."""
+        found, index, count = [end], end - 1, 0
+        while index >= 0 and self.content_line(lines[index]) and count != self.most:
+            found.append(index)
+            index, count = index - 1, count + 1
+        for comment in reversed(self.comments):
+            if index >= 0 and lines[index] == comment:
+                found.append(index)
+                index -= 1
+        return found
+
+
+def without_damage(text, kind):
+    """``text`` as it is, or repaired when its block is damaged (to read the admin's
+    settings from)."""
+    try:
+        find_block(text)
+    except DamagedBlock:
+        return repair(text, kind)[0]
+    return text
 
 
 def block_lines(text, path="file"):
@@ -280,13 +347,37 @@ def quote(value):
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+WRITTEN_BY = "# Written by the Pacemaker resource ocf:xcat:xcat-pgsql-conf on start, removed on stop."
+CONF_COMMENTS = (
+    WRITTEN_BY,
+    "# It comes last because the last setting wins: it keeps the listen_addresses above",
+    "# (or PostgreSQL's default, localhost) and adds the virtual IP and this node's address.",
+)
+HBA_COMMENTS = (
+    WRITTEN_BY,
+    "# It comes before the rules below because PostgreSQL uses the first line that matches.",
+)
+LISTEN_PREFIX = "listen_addresses = '"
+HBA_PREFIX = "host    "
+
+
 def conf_block(listen):
-    return [
-        "# Written by the Pacemaker resource ocf:xcat:xcat-pgsql-conf on start, removed on stop.",
-        "# It comes last because the last setting wins: it keeps the listen_addresses above",
-        "# (or PostgreSQL's default, localhost) and adds the virtual IP and this node's address.",
-        "listen_addresses = %s" % quote(listen),
-    ]
+    return list(CONF_COMMENTS) + ["listen_addresses = %s" % quote(listen)]
+
+
+def is_conf_content(line):
+    """A line of the postgresql.conf block as this module writes it."""
+    return line.startswith(LISTEN_PREFIX) and line.endswith("'")
+
+
+def is_hba_content(line):
+    """A rule of the pg_hba.conf block as this module writes it (four-space separators)."""
+    fields = line.split("    ")
+    return line.startswith(HBA_PREFIX) and len(fields) == 5 and all(fields)
+
+
+CONF = BlockKind(CONF_COMMENTS, is_conf_content, most=1)
+HBA = BlockKind(HBA_COMMENTS, is_hba_content)
 
 
 def with_conf_block(text, listen, path="file"):
@@ -299,10 +390,7 @@ def with_conf_block(text, listen, path="file"):
 
 def hba_block(rules):
     """``rules`` are (database, user, address, method) tuples."""
-    return [
-        "# Written by the Pacemaker resource ocf:xcat:xcat-pgsql-conf on start, removed on stop.",
-        "# It comes before the rules below because PostgreSQL uses the first line that matches.",
-    ] + ["host    %s    %s    %s    %s" % rule for rule in rules]
+    return list(HBA_COMMENTS) + ["host    %s    %s    %s    %s" % rule for rule in rules]
 
 
 def kind(line):

@@ -4,101 +4,17 @@ An agent is a subclass of ``ResourceAgent`` that declares its parameters and
 actions once; this module turns the declaration into meta-data, parses and
 validates ``OCF_RESKEY_*`` from it, and dispatches the action named by the
 first argument.  Everything here runs on every monitor, so it imports only
-light standard-library modules (Python 3.6 and later).
+what is already loaded when Python starts with -IS: not even os, which costs a
+monitor about 2 ms (a fifth of the interpreter's own start-up).  Functions that
+only start, stop or validate-all reach import it themselves.  Python 3.6 and later.
 """
 
-import os
 import sys
 import time
-from enum import IntEnum
 
-from xcatha_ocf import log
-
-
-class ExitStatus(IntEnum):
-    """OCF exit codes (OCF Resource Agent API 1.1, section "Return codes")."""
-
-    SUCCESS = 0
-    ERR_GENERIC = 1
-    ERR_ARGS = 2
-    ERR_UNIMPLEMENTED = 3
-    ERR_PERM = 4
-    ERR_INSTALLED = 5
-    ERR_CONFIGURED = 6
-    NOT_RUNNING = 7
-    RUNNING_PROMOTED = 8
-    FAILED_PROMOTED = 9
-    DEGRADED = 190
-    DEGRADED_PROMOTED = 191
-
-
-class OCFError(Exception):
-    """Ends the current action with ``status`` and a one-line exit reason."""
-
-    def __init__(self, status, reason):
-        Exception.__init__(self, reason)
-        self.status = ExitStatus(status)
-        self.reason = reason
-
-
-TRUE_WORDS = ("1", "yes", "true", "on", "y")
-FALSE_WORDS = ("0", "no", "false", "off", "n", "")
-
-
-def parse_boolean(text):
-    word = text.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError("expected yes or no, got %r" % text)
-
-
-def parse_integer(text):
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError("expected a whole number, got %r" % text)
-
-
-CONVERTERS = {"string": str, "integer": parse_integer, "boolean": parse_boolean}
-
-
-class Parameter(object):
-    """One instance attribute: documented, converted and checked from one declaration.
-
-    ``check`` is an optional callable taking the converted value and returning
-    the normalized value or raising ``ValueError`` with a message for the admin.
-    """
-
-    __slots__ = ("name", "type", "default", "required", "unique", "shortdesc",
-                 "longdesc", "check", "minimum", "maximum")
-
-    def __init__(self, name, type="string", default=None, required=False, unique=False,
-                 shortdesc="", longdesc="", check=None, minimum=None, maximum=None):
-        if type not in CONVERTERS:
-            raise ValueError("unknown parameter type %r" % type)
-        self.name = name
-        self.type = type
-        self.default = default
-        self.required = required
-        self.unique = unique
-        self.shortdesc = shortdesc
-        self.longdesc = longdesc or shortdesc
-        self.check = check
-        self.minimum = minimum
-        self.maximum = maximum
-
-    def parse(self, text):
-        """Convert the raw environment text; raise ValueError naming the problem."""
-        value = CONVERTERS[self.type](text)
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError("must be at least %d" % self.minimum)
-        if self.maximum is not None and value > self.maximum:
-            raise ValueError("must be at most %d" % self.maximum)
-        if self.check is not None:
-            value = self.check(value)
-        return value
+from xcatha_ocf.runtime import log
+from xcatha_ocf.runtime.params import TRUE_WORDS, read_params
+from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
 
 
 class Action(object):
@@ -111,40 +27,6 @@ class Action(object):
         self.timeout = timeout
         self.interval = interval
         self.depth = depth
-
-
-class Params(object):
-    """Converted parameter values, read as attributes (``params.cidr_netmask``)."""
-
-    def __init__(self, values):
-        self.__dict__.update(values)
-
-    def __repr__(self):
-        return "Params(%r)" % self.__dict__
-
-
-def read_params(parameters, environ):
-    """Parse ``OCF_RESKEY_<name>`` for every declared parameter.
-
-    Raises OCFError(ERR_CONFIGURED) naming the first missing or malformed one.
-    """
-    values = {}
-    for param in parameters:
-        raw = environ.get("OCF_RESKEY_" + param.name)
-        if raw is None or (raw == "" and (param.required or param.type != "string")):
-            if param.required:
-                raise OCFError(ExitStatus.ERR_CONFIGURED,
-                               "required parameter %s is not set" % param.name)
-            raw = param.default
-        if raw is None:
-            values[param.name] = None
-            continue
-        try:
-            values[param.name] = param.parse(raw)
-        except ValueError as error:
-            raise OCFError(ExitStatus.ERR_CONFIGURED,
-                           "parameter %s=%r: %s" % (param.name, raw, error))
-    return Params(values)
 
 
 class Operation(object):
@@ -168,6 +50,7 @@ class Operation(object):
         self.deadline = clock() + self.timeout
         self.check_level = self._check_level(environ.get("OCF_CHECK_LEVEL", "0"))
         self.instance = environ.get("OCF_RESOURCE_INSTANCE", "")
+        self.node = environ.get("OCF_RESKEY_CRM_meta_on_node", "")
 
     @staticmethod
     def _milliseconds(environ, key, default):
@@ -207,6 +90,7 @@ def find_binary(name, path=None):
     Honours ``OCF_TESTER_FAIL_HAVE_BINARY`` as ocf-tester uses it, so tests can
     prove that probes survive missing software.
     """
+    import os
     if os.environ.get("OCF_TESTER_FAIL_HAVE_BINARY"):
         return None
     if os.sep in name:
@@ -221,7 +105,8 @@ def find_binary(name, path=None):
 
 class ResourceAgent(object):
     """Base class: subclasses declare NAME, SHORTDESC, LONGDESC, PARAMETERS and
-    ACTIONS and implement start, stop, monitor and validate.
+    ACTIONS (start, stop and their monitors) and implement start, stop, monitor
+    and validate.  The runtime supplies meta-data and validate-all.
 
     ``validate(full)`` checks the configuration: with ``full`` false only what
     can be checked without looking at the host (used by probes and stop).
@@ -233,13 +118,24 @@ class ResourceAgent(object):
     LONGDESC = ""
     PARAMETERS = ()
     ACTIONS = ()
+    # What the runtime adds to ACTIONS unless an agent declares it itself.
+    STANDARD_ACTIONS = (Action("validate-all", timeout=20), Action("meta-data", timeout=5))
     HANDLERS = ("start", "stop", "monitor", "validate-all")
 
     def __init__(self, params, op, runner, logger):
         self.params = params
         self.op = op
-        self.run = runner
+        self._runner = runner
         self.log = logger
+
+    @property
+    def run(self):
+        """The command runner; made on first use, so a monitor that runs no command
+        does not import it."""
+        if self._runner is None:
+            from xcatha_ocf.runtime.runner import Runner
+            self._runner = Runner(dry_run=self.op.dry_run, log=self.log, budget=self.op.budget)
+        return self._runner
 
     def start(self):
         raise NotImplementedError
@@ -254,12 +150,41 @@ class ResourceAgent(object):
         """Raise OCFError for a bad configuration; return None when it is fine."""
 
     @classmethod
+    def actions(cls):
+        """Every action the meta-data advertises: the declared ones, then the standard ones."""
+        declared = set(action.name for action in cls.ACTIONS)
+        return tuple(cls.ACTIONS) + tuple(action for action in cls.STANDARD_ACTIONS
+                                          if action.name not in declared)
+
+    @classmethod
+    def action(cls, name):
+        """The first advertised action called ``name``; KeyError when there is none."""
+        for action in cls.actions():
+            if action.name == name:
+                return action
+        raise KeyError("%s declares no %s action" % (cls.NAME, name))
+
+    @classmethod
+    def monitors(cls):
+        """The recurring monitors, shallowest first."""
+        found = [a for a in cls.ACTIONS if a.name == "monitor" and a.interval]
+        return sorted(found, key=lambda action: action.depth or 0)
+
+    @classmethod
+    def parameter(cls, name):
+        """The declared Parameter called ``name``, or None."""
+        for param in cls.PARAMETERS:
+            if param.name == name:
+                return param
+        return None
+
+    @classmethod
     def declared_timeout(cls, action):
         """The meta-data timeout of ``action``: the budget when run by hand."""
-        for declared in cls.ACTIONS:
-            if declared.name == action:
-                return float(declared.timeout)
-        return Operation.DEFAULT_TIMEOUT
+        try:
+            return float(cls.action(action).timeout)
+        except KeyError:
+            return Operation.DEFAULT_TIMEOUT
 
     def validate_all(self):
         self.validate(full=True)
@@ -273,6 +198,7 @@ class ResourceAgent(object):
 
 
 USAGE = "usage: %s {start|stop|monitor|validate-all|meta-data|usage} [--dry-run]\n"
+EXIT_REASON_PREFIX = "ocf-exit-reason:"
 
 
 def split_arguments(argv):
@@ -285,24 +211,17 @@ def split_arguments(argv):
 
 
 def dry_run_requested(environ, flag):
-    return flag or parse_boolean_quiet(environ.get("XCATHA_DRY_RUN", ""))
-
-
-def parse_boolean_quiet(text):
-    try:
-        return parse_boolean(text)
-    except ValueError:
-        return False
+    return flag or environ.get("XCATHA_DRY_RUN", "").strip().lower() in TRUE_WORDS
 
 
 def main(agent_class, argv=None, environ=None):
     """Run one OCF action of ``agent_class`` and return its exit status."""
     argv = sys.argv if argv is None else argv
-    environ = os.environ if environ is None else environ
-    program = os.path.basename(argv[0]) if argv else agent_class.NAME
+    environ = process_environment() if environ is None else environ
+    program = argv[0].rpartition("/")[2] if argv else agent_class.NAME
     action, dry_flag = split_arguments(argv)
     if action == "meta-data":
-        from xcatha_ocf.metadata import render
+        from xcatha_ocf.runtime.metadata import render
         sys.stdout.write(render(agent_class))
         return ExitStatus.SUCCESS
     if action in ("usage", None):
@@ -314,27 +233,37 @@ def main(agent_class, argv=None, environ=None):
         return ExitStatus.ERR_UNIMPLEMENTED
 
     logger = log.Logger(agent_class.NAME, environ)
+    prefix = environ.get("OCF_EXIT_REASON_PREFIX") or EXIT_REASON_PREFIX
     try:
         op = Operation(action, environ, dry_run=dry_run_requested(environ, dry_flag),
                        default_timeout=agent_class.declared_timeout(action))
         logger.instance = op.instance
         return run_action(agent_class, action, op, environ, logger)
     except OCFError as error:
-        return fail(logger, error.status, error.reason)
+        return fail(logger, error.status, error.reason, prefix)
+    except CommandError as error:
+        return fail(logger, ExitStatus.ERR_GENERIC, str(error), prefix)
     except KeyboardInterrupt:
-        return fail(logger, ExitStatus.ERR_GENERIC, "interrupted")
+        return fail(logger, ExitStatus.ERR_GENERIC, "interrupted", prefix)
     except Exception as error:  # a bug: one line for Pacemaker, details in the log
         logger.debug_traceback()
         return fail(logger, ExitStatus.ERR_GENERIC,
                     "internal error in %s %s: %s: %s"
-                    % (agent_class.NAME, action, type(error).__name__, error))
+                    % (agent_class.NAME, action, type(error).__name__, error), prefix)
+
+
+def process_environment():
+    """The environment as os.environ gives it, read from posix without importing os."""
+    import posix
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+    return dict((key.decode(encoding, errors), value.decode(encoding, errors))
+                for key, value in posix.environ.items())
 
 
 def run_action(agent_class, action, op, environ, logger):
-    from xcatha_ocf.runner import Runner
     try:
         params = read_params(agent_class.PARAMETERS, environ)
-        agent = agent_class(params, op, Runner(op, logger), logger)
+        agent = agent_class(params, op, None, logger)
         status = agent.dispatch(action)
     except OCFError as error:
         if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.is_probe):
@@ -347,11 +276,11 @@ def run_action(agent_class, action, op, environ, logger):
     return status
 
 
-def fail(logger, status, reason):
+def fail(logger, status, reason, prefix=EXIT_REASON_PREFIX):
     """Log the reason and hand it to Pacemaker as the exit reason."""
     level = "info" if status == ExitStatus.NOT_RUNNING else "error"
     logger.log(level, reason)
-    sys.stderr.write("ocf-exit-reason:%s\n" % reason.replace("\n", " "))
+    sys.stderr.write("%s%s\n" % (prefix, reason.replace("\n", " ")))
     return status
 
 

@@ -1,0 +1,156 @@
+"""Fixtures shared by the test modules.
+
+Fakes stand in only where the real thing cannot run on this host (no systemd as
+PID 1, no xCAT): they replace the *execution* of commands (an executor given to
+the real ``Runner``), never the runner's own logic, and are named as fakes.
+"""
+
+import io
+
+import pytest
+
+from xcatha_ocf.runtime import log
+from xcatha_ocf.runtime.ocf import Operation
+from xcatha_ocf.runtime.params import read_params
+from xcatha_ocf.runtime.runner import Result, Runner
+
+
+class FakeExecutor(object):
+    """Records every command and answers with ``respond(argv) -> (rc, out, err)``
+    (by default: success, no output)."""
+
+    def __init__(self, respond=None):
+        self.respond = respond or (lambda argv: (0, "", ""))
+        self.commands = []
+        self.timeouts = []
+
+    def describe(self, argv):
+        return " ".join(argv)
+
+    def run(self, argv, timeout, stdin=None, env=None):
+        assert timeout is not None, "every command needs a timeout: %s" % argv
+        self.commands.append(argv)
+        self.timeouts.append(timeout)
+        rc, out, err = self.respond(argv)
+        return Result(argv, rc, out, err)
+
+    def lines(self):
+        """The commands run, each as one line."""
+        return [" ".join(argv) for argv in self.commands]
+
+
+@pytest.fixture
+def fake_executor():
+    """A FakeExecutor factory: ``fake_executor(respond=None)``."""
+    return FakeExecutor
+
+
+@pytest.fixture
+def make_agent():
+    """``make_agent(AgentClass, environ, executor, action="start", dry_run=False)``: an
+    agent instance as the runtime builds it, its commands going to ``executor``."""
+    def make(agent_class, environ, executor, action="start", dry_run=False):
+        op = Operation(action, environ, dry_run=dry_run)
+        logger = log.Logger(agent_class.NAME, {}, stream=io.StringIO())
+        runner = Runner(executor, dry_run=dry_run, out=io.StringIO(), log=logger, budget=op.budget)
+        return agent_class(read_params(agent_class.PARAMETERS, environ), op, runner, logger)
+    return make
+
+
+# -- xcat-services without systemd -----------------------------------------------------------
+
+OS_RELEASES = {"rhel": 'ID="rocky"\nID_LIKE="rhel centos fedora"\n',
+               "debian": 'ID=debian\nVERSION_ID="12"\n'}
+XCAT_NETWORKS = (
+    "10_0_0_0-255_255_255_0: net=10.0.0.0\n10_0_0_0-255_255_255_0: mask=255.255.255.0\n"
+    "10_0_0_0-255_255_255_0: mgtifname=eth0\n"
+    "192_168_9_0-255_255_255_0: net=192.168.9.0\n192_168_9_0-255_255_255_0: mask=255.255.255.0\n")
+
+
+class FakeSystemdHost(object):
+    """A FAKE host for xcat-services' unit tests (this host has no systemd as PID 1):
+    units with states, answering like systemctl, pg_isready and xCAT's lsdef.
+    ``units``: name -> [ActiveState, UnitFileState]; names absent are not installed;
+    ``failing``: command lines that exit 1."""
+
+    def __init__(self, units, failing=(), consoleservice=None):
+        self.units = dict((name, list(state)) for name, state in units.items())
+        self.failing = set(failing)
+        self.consoleservice = consoleservice
+        self.sysv_enabled = {}    # units generated from SysV scripts: name -> enabled
+
+    def show(self, names):
+        blocks = []
+        for name in names:
+            if name in self.units:
+                active, enabled = self.units[name]
+                load = "loaded"
+            else:
+                active, enabled, load = "inactive", "", "not-found"
+            blocks.append("Id=%s.service\nLoadState=%s\nActiveState=%s\nSubState=%s\n"
+                          "UnitFileState=%s\n" % (name, load, active,
+                                                   "running" if active == "active" else "dead",
+                                                   enabled))
+        return "\n".join(blocks)
+
+    def respond(self, argv):
+        if " ".join(argv) in self.failing:
+            return 1, "", "%s failed on purpose" % argv[0]
+        verb = argv[:2]
+        if verb == ["systemctl", "show"]:
+            return 0, self.show(argv[argv.index("--") + 1:]), ""
+        if verb == ["systemctl", "start"]:
+            self.units[argv[2]][0] = "active"
+        if verb == ["systemctl", "stop"]:
+            self.units[argv[2]][0] = "inactive"
+        if verb == ["systemctl", "is-enabled"]:
+            enabled = self.sysv_enabled.get(argv[2], False)
+            return (0 if enabled else 1), "enabled\n" if enabled else "disabled\n", ""
+        if verb == ["systemctl", "disable"]:
+            for name in argv[2:]:
+                self.units[name][1] = "disabled"
+        if argv[:3] == ["lsdef", "-t", "network"]:
+            return 0, XCAT_NETWORKS, ""
+        if argv[:3] == ["lsdef", "-t", "site"]:
+            value = self.consoleservice
+            return 0, "clustersite: consoleservice=%s\n" % value if value else "", ""
+        return 0, "", ""
+
+
+@pytest.fixture
+def systemd_host():
+    """``systemd_host(names, active="inactive", enabled="disabled", **options)``: a FakeSystemdHost."""
+    def make(names, active="inactive", enabled="disabled", **options):
+        return FakeSystemdHost(dict((name, (active, enabled)) for name in names), **options)
+    return make
+
+
+@pytest.fixture
+def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
+    """``services_agent(host, params=None, action="start", os_release="rhel", ...)``:
+    xcat-services on a FakeSystemdHost, with this host's files (os-release, boot id,
+    /etc/postgresql, /run/xcatha) and its addresses and xcatd's port replaced."""
+    from xcatha_ocf.agents import services
+    from xcatha_ocf.runtime import bootstate, distro, netif, xcat
+
+    def make(host, params=None, action="start", os_release="rhel", dry_run=False,
+             check_level=0, interval_ms=0, pg_versions=(), xcatd_answers=True,
+             addresses=(("eth0", "10.0.0.2", 24), ("eth0:0", "10.0.0.1", 24)), boot_id="boot-1"):
+        (tmp_path / "os-release").write_text(OS_RELEASES[os_release])
+        (tmp_path / "boot_id").write_text(boot_id + "\n")
+        clusters = tmp_path / "etc-postgresql"
+        for version in pg_versions:
+            (clusters / version / "main").mkdir(parents=True, exist_ok=True)
+        monkeypatch.setattr(distro, "OS_RELEASE", str(tmp_path / "os-release"))
+        monkeypatch.setattr(services, "DEBIAN_CLUSTERS", str(clusters))
+        monkeypatch.setattr(bootstate, "BOOT_ID_FILE", str(tmp_path / "boot_id"))
+        monkeypatch.setattr(bootstate, "RUN_DIR", str(tmp_path / "run"))
+        monkeypatch.setattr(xcat, "port_open", lambda port, timeout: xcatd_answers)
+        monkeypatch.setattr(netif, "ipv4_addresses", lambda: list(addresses))
+        environ = dict(("OCF_RESKEY_" + key, value) for key, value in (params or {}).items())
+        environ.update({"OCF_RESKEY_CRM_meta_timeout": "600000",
+                        "OCF_RESKEY_CRM_meta_interval": str(interval_ms),
+                        "OCF_CHECK_LEVEL": str(check_level)})
+        return make_agent(services.Services, environ, fake_executor(host.respond), action,
+                          dry_run)
+    return make

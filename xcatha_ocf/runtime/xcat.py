@@ -1,0 +1,82 @@
+"""xCAT's client commands as xcat-services uses them, run under Pacemaker's bare
+environment: the networks table's mgtifname, site.consoleservice, and the
+``lsxcatd -a`` round trip through xcatd and its database."""
+
+import os
+
+from xcatha_ocf.runtime import netif
+
+XCATD_PORT = 3001
+BIN_DIRS = ("/opt/xcat/bin", "/opt/xcat/sbin")
+QUERY_TIMEOUT = 60
+# The xCAT commands the agents run (xCAT installs them, not the distribution).
+COMMANDS = ("lsdef", "chdef", "lsxcatd", "makedns", "makedhcp", "makeconservercf", "makegocons")
+
+
+def environment(port=XCATD_PORT, path=None):
+    """What xCAT's client commands need: XCATROOT, HOME for ~/.xcat certificates,
+    /opt/xcat on PATH, XCATHOST when xcatd listens on another port than 3001."""
+    env = {"XCATROOT": os.environ.get("XCATROOT", "/opt/xcat"),
+           "HOME": os.environ.get("HOME", "/root")}
+    if port != XCATD_PORT:
+        env["XCATHOST"] = "localhost:%d" % port
+    directories = (os.environ.get("PATH", "") if path is None else path).split(os.pathsep)
+    env["PATH"] = os.pathsep.join([d for d in BIN_DIRS if d not in directories]
+                                  + [d for d in directories if d])
+    return env
+
+
+def parse_lsdef(text):
+    """``lsdef ... -c`` output (``object: attr=value`` lines) -> {object: {attr: value}}."""
+    objects = {}
+    for line in text.splitlines():
+        name, sep, pair = line.partition(": ")
+        attr, eq, value = pair.partition("=")
+        if sep and eq:
+            objects.setdefault(name.strip(), {})[attr.strip()] = value.strip()
+    return objects
+
+
+def network_contains(net, mask, address):
+    try:
+        mask_bits = netif.parse_ipv4(mask)
+        return netif.parse_ipv4(net) & mask_bits == netif.parse_ipv4(address) & mask_bits
+    except ValueError:
+        return False
+
+
+def port_open(port, timeout):
+    """True when something accepts a TCP connection on localhost:port."""
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
+    except (OSError, socket.timeout):
+        return False
+    return True
+
+
+class Client(object):
+    """xCAT's commands through a runner that carries their environment."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def networks(self):
+        """{network object: {net, mask, mgtifname}}; CommandError when lsdef fails."""
+        result = self.run.query(["lsdef", "-t", "network", "-i", "net,mask,mgtifname", "-c"],
+                                timeout=QUERY_TIMEOUT, check=True)
+        return parse_lsdef(result.out)
+
+    def set_mgtifname(self, network, label):
+        return self.run(["chdef", "-t", "network", "-o", network, "mgtifname=" + label],
+                        timeout=QUERY_TIMEOUT)
+
+    def site(self, attribute):
+        """(value or "", Result) of a site table attribute."""
+        result = self.run.query(["lsdef", "-t", "site", "-i", attribute, "-c"],
+                                timeout=QUERY_TIMEOUT)
+        return parse_lsdef(result.out).get("clustersite", {}).get(attribute, ""), result
+
+    def round_trip(self, timeout=QUERY_TIMEOUT):
+        """``lsxcatd -a``: through xcatd to its database and back."""
+        return self.run.query(["lsxcatd", "-a"], timeout=timeout)
