@@ -2,13 +2,15 @@
 this host comes from a Debian package that setup/apt-packages.txt installs, or from one
 that every Debian system has (Essential: yes or Priority: required).
 
-The programs are collected from the code itself (Python's ast), not from a list kept by
-hand, so a new command cannot slip past setup.sh as fence_ipmilan and setfacl did (issue
-14).  dpkg, for real, says which package provides each of them."""
+The programs are collected from the code itself, not from a list kept by hand: the Python
+sources with ast, the host's shell scripts by their command words, and the fence agents of
+the site descriptions.  So a new command cannot slip past setup.sh as fence_ipmilan and
+setfacl did (issue 14).  dpkg, for real, says which package provides each of them."""
 
 import ast
 import os
 import re
+import shlex
 import shutil
 import subprocess
 
@@ -19,6 +21,10 @@ APT_PACKAGES = os.path.join(REPO, "setup", "apt-packages.txt")
 # Directories whose Python code runs programs on this host; the xCAT stand-in runs in the
 # tests too (tests/standin_env.py).  Scanned whole, so modules may move between packages.
 SCANNED = ("xcatha_ocf", "tests", "bench", "agents", os.path.join("cluster-lab", "xcat-standin"))
+# Shell scripts (by their shebang) that run on this host: set-up, CI, packaging, the lab
+# image build, and the xCAT stand-in's install.sh and setup-db.sh that the tests run.
+SHELL_SCANNED = ("setup.sh", ".ci", "packaging", os.path.join("cluster-lab", "image"),
+                 os.path.join("cluster-lab", "xcat-standin"))
 # Directories of site descriptions (*.yaml): pcs and the fencer run the fence agents they name.
 SITE_DIRS = ("crm", "cluster-lab")
 
@@ -41,26 +47,52 @@ PLAN_STEPS = frozenset(["Step"])
 # A program name, or an absolute path in a bin or sbin directory.
 PROGRAM = re.compile(r"^(/[\w.+-]+(/[\w.+-]+)*/s?bin/)?[A-Za-z0-9_][\w.+-]*$")
 FENCE_AGENT = re.compile(r"^[^#\n]*\bagent:\s*(fence_\w+)", re.MULTILINE)
+# What the shell scan skips: words that start a command but run no program of a package.
+SHELL_KEYWORDS = frozenset("if then else elif fi do done while until case esac for select in "
+                           "! { } [ [[ ]] ] time exec".split())
+SHELL_BUILTINS = frozenset(". : cd echo printf set local export readonly declare unset read "
+                           "eval source exit return shift trap wait type command umask break "
+                           "continue pwd test true false".split())
+COMMAND_SEPARATORS = frozenset([";", ";;", "&&", "||", "|", "&", "(", ")", "{",
+                                "then", "do", "else"])
+HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)")
+SHELL_FUNCTION = re.compile(r"^\s*(?:function\s+)?([\w-]+)\s*\(\)", re.MULTILINE)
+ASSIGNMENT = re.compile(r"^\w+\+?=")
 BIN_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
 FEWEST_PROGRAMS = 40  # the code runs well over this many: fewer means a broken collector
 
 
 # -- collecting the programs ---------------------------------------------------------------
-def python_sources():
-    """Paths of the Python files (by .py or by a python shebang) in the scanned directories."""
-    for top in SCANNED:
-        for directory, subdirs, files in os.walk(os.path.join(REPO, top)):
+def files_under(tops):
+    for top in tops:
+        path = os.path.join(REPO, top)
+        if os.path.isfile(path):
+            yield path
+        for directory, subdirs, files in os.walk(path):
             subdirs[:] = [d for d in subdirs if d != "__pycache__"]
             for name in sorted(files):
-                path = os.path.join(directory, name)
-                if name.endswith(".py") or is_python_script(path):
-                    yield path
+                yield os.path.join(directory, name)
 
 
-def is_python_script(path):
+def python_sources():
+    """The Python files (by .py or by their shebang) in the scanned directories."""
+    return [path for path in files_under(SCANNED)
+            if path.endswith(".py") or interpreter(path) == "python"]
+
+
+def shell_scripts():
+    return [path for path in files_under(SHELL_SCANNED) if interpreter(path) == "sh"]
+
+
+def interpreter(path):
+    """python or sh from a script's #! line, else None."""
     with open(path, "rb") as handle:
         first = handle.readline()
-    return first.startswith(b"#!") and b"python" in first
+    if first.startswith(b"#!"):
+        for name, shebangs in (("python", (b"python",)), ("sh", (b"/sh", b"bash"))):
+            if any(shebang in first for shebang in shebangs):
+                return name
+    return None
 
 
 def callee_name(call):
@@ -164,6 +196,61 @@ def programs_in(path):
                 if PROGRAM.match(program))
 
 
+def shell_lines(text):
+    """Lines of a shell script, continuations joined, here-documents left out."""
+    lines, ending = [], None
+    for line in text.replace("\\\n", " ").splitlines():
+        if ending:
+            ending = None if line.strip() == ending else ending
+            continue
+        heredoc = HEREDOC.search(line)
+        ending = heredoc.group(1) if heredoc else None
+        lines.append(line)
+    return lines
+
+
+def shell_words(line):
+    """shlex's words and operators; ${...} and $# become one plain word."""
+    plain = re.sub(r"\$\{[^}]*\}|\$#", "$V", line)
+    lexer = shlex.shlex(plain, posix=True, punctuation_chars=True)
+    lexer.wordchars += "+$:@%,^!?"
+    try:
+        return list(lexer)
+    except ValueError:  # a quote that the next line closes: too rare to chase
+        return []
+
+
+def shell_programs(text):
+    """The words in command position: first on a line or after ; && || | ( ) { then do else,
+    less variable assignments, case patterns, function names and builtins."""
+    functions = set(SHELL_FUNCTION.findall(text))
+    found = []
+    for line in shell_lines(text):
+        words = shell_words(line)
+        at_start = True
+        for index, (word, following) in enumerate(zip(words, words[1:] + [""])):
+            if word in COMMAND_SEPARATORS:
+                at_start = True
+            elif not at_start or ASSIGNMENT.match(word):
+                continue
+            elif index == 0 and following in (")", "()"):
+                continue  # a case pattern or a function definition
+            elif word in ("for", "case", "select"):
+                at_start = False  # its words up to ; or `in` are no command
+            elif word not in SHELL_KEYWORDS:
+                at_start = False
+                if word not in functions and word not in SHELL_BUILTINS:
+                    found.append(word)
+    return found
+
+
+def shell_programs_in(path):
+    with open(path, encoding="utf-8") as handle:
+        programs = shell_programs(handle.read())
+    where = os.path.relpath(path, REPO)
+    return dict((program, where) for program in programs if PROGRAM.match(program))
+
+
 def site_fence_agents():
     """{fence agent: site file} for the agents that the site descriptions configure."""
     agents = {}
@@ -180,8 +267,10 @@ def site_fence_agents():
 def collected_programs():
     """{program: a file that runs it} over all the scanned code and site files."""
     programs = site_fence_agents()
-    for path in python_sources():
-        for program, where in programs_in(path).items():
+    found = [programs_in(path) for path in python_sources()] + \
+        [shell_programs_in(path) for path in shell_scripts()]
+    for programs_of_a_file in found:
+        for program, where in programs_of_a_file.items():
             programs.setdefault(program, where)
     return programs
 
@@ -204,10 +293,20 @@ def base_system_packages():
 
 def candidate_paths(program):
     """Where the program may be: each bin directory (dpkg records /bin or /usr/bin as the
-    package shipped it) and the file that the one on PATH resolves to (alternatives)."""
+    package shipped it), the file that the one on PATH resolves to, and every alternative
+    for its name (awk is gawk here, mawk there)."""
     paths = [program] if program.startswith("/") else [d + "/" + program for d in BIN_DIRS]
     found = shutil.which(program, path=os.pathsep.join(BIN_DIRS))
-    return paths + ([os.path.realpath(found)] if found else [])
+    return paths + ([os.path.realpath(found)] if found else []) + alternatives(program)
+
+
+def alternatives(program):
+    name = os.path.basename(program)
+    if not os.path.lexists(os.path.join("/etc/alternatives", name)):
+        return []
+    listed = subprocess.run(["update-alternatives", "--list", name], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, universal_newlines=True)
+    return listed.stdout.split()
 
 
 def path_owners(paths):
@@ -256,6 +355,21 @@ def not_host_commands(node):
     return ["/install", "/etc/xcat"]
 """
 
+SHELL_EXAMPLE = """#!/bin/sh
+set -eu
+helper() { prog-in-function "$1"; }
+wanted=$(prog-substituted -v x | prog-piped) && prog-after-and
+NAME=value prog-with-env --flag  # comment
+case "${1:-}" in
+    pattern) helper x ;;
+    *) prog-in-case ;;
+esac
+for item in a b; do prog-in-loop "$item"; done
+cat > out <<END
+not-a-program here
+END
+"""
+
 
 @pytest.fixture(scope="module")
 def programs():
@@ -268,6 +382,14 @@ def test_the_collector_understands_each_way_of_running_a_program(tmp_path):
     assert set(programs_in(str(example))) == set([
         "prog-run", "prog-query", "prog-tuple", "prog-variable", "prog-plan", "prog-step",
         "prog-lookup", "prog-loop-a", "prog-loop-b", "docker"])
+
+
+def test_the_shell_scan_finds_the_commands(tmp_path):
+    example = tmp_path / "example.sh"
+    example.write_text(SHELL_EXAMPLE)
+    assert set(shell_programs_in(str(example))) == set([
+        "prog-in-function", "prog-substituted", "prog-piped", "prog-after-and", "prog-with-env",
+        "prog-in-case", "prog-in-loop", "cat"])
 
 
 def test_the_collector_finds_the_programs_the_code_runs(programs):
@@ -285,7 +407,8 @@ def test_every_exception_is_still_run(programs):
 
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg (Debian or Ubuntu)")
 def test_every_program_comes_from_a_listed_or_base_package(programs):
-    host_programs = [p for p in programs if p not in XCAT_COMMANDS and p not in NOT_FROM_DEBIAN]
+    host_programs = [program for program in programs
+                     if program not in XCAT_COMMANDS and program not in NOT_FROM_DEBIAN]
     allowed = listed_packages() | base_system_packages()
     missing = ["%s (run in %s): %s" % (program, programs[program], provider_text(packages))
                for program, packages in sorted(program_packages(host_programs).items())
