@@ -6,6 +6,8 @@ the real ``Runner``), never the runner's own logic, and are named as fakes.
 """
 
 import io
+import os
+import sys
 
 import pytest
 
@@ -13,6 +15,11 @@ from xcatha_ocf.runtime import log
 from xcatha_ocf.runtime.ocf import Operation
 from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The lab driver lives beside the lab, not in the package (cluster-lab/xcathalab).
+sys.path.insert(0, os.path.join(REPO, "cluster-lab"))
 
 
 class FakeExecutor(object):

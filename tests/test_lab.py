@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from xcatha_ocf.lab import cluster, faults
-from xcatha_ocf.lab.shell import wait_for
+from xcathalab import cluster, faults
+from xcathalab.shell import wait_for
 
 pytestmark = [
     pytest.mark.lab,
@@ -59,21 +59,21 @@ def pcs(*argv, **kwargs):
 def has_vip(node):
     if cluster.container_state(node) != "running":
         return False
-    out = cluster.on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).stdout
+    out = cluster.on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out
     return (" %s/" % cluster.VIP) in out
 
 
 def configured(resource):
-    return pcs("resource", "config", resource, check=False).returncode == 0
+    return pcs("resource", "config", resource, check=False).rc == 0
 
 
 def group_members_started_on(node):
-    out = pcs("status", "resources", GROUP, check=False).stdout
+    out = pcs("status", "resources", GROUP, check=False).out
     return [line.split()[0].lstrip("*").strip() for line in out.splitlines() if "Started " + node in line]
 
 
 def mac_of(node):
-    return cluster.on(node, "cat", "/sys/class/net/eth0/address").stdout.strip().lower()
+    return cluster.on(node, "cat", "/sys/class/net/eth0/address").out.strip().lower()
 
 
 def host_sees_vip_at(node):
@@ -93,7 +93,7 @@ def psql_over_vip(node):
     peer = OTHER[node]
     return cluster.on(peer, "env", "PGPASSWORD=" + cluster.DB_PASSWORD, "psql", "-h", cluster.VIP,
                       "-U", cluster.DB_USER, "-d", "xcatdb", "-tAc", "select 1", check=False,
-                      timeout=30).stdout.strip() == "1"
+                      timeout=30).out.strip() == "1"
 
 
 def check_group_on(node, say, marker=None):
@@ -111,12 +111,12 @@ def check_group_on(node, say, marker=None):
     else:
         say("xcat-pgsql-conf or xcat-services not in this tree yet: psql over the VIP not checked")
     if marker:
-        assert cluster.on(node, "cat", marker, check=False).stdout.strip() == "written before the move"
+        assert cluster.on(node, "cat", marker, check=False).out.strip() == "written before the move"
 
 
 def test_cluster_is_formed_with_fencing_and_the_group_on_xcatmn1(lab):
     assert cluster.both_online()
-    assert "stonith-enabled: true" in pcs("property", "config", "--all").stdout
+    assert "stonith-enabled: true" in pcs("property", "config", "--all").out
     assert cluster.active_node() == "xcatmn1"
     check_group_on("xcatmn1", lab)
 
@@ -181,7 +181,7 @@ def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
 
 def fencings_of(executor, target):
     """How many successful fencing actions against ``target`` ``executor``'s fencer knows."""
-    out = cluster.on(executor, "stonith_admin", "--history", target, check=False, timeout=30).stdout
+    out = cluster.on(executor, "stonith_admin", "--history", target, check=False, timeout=30).out
     return sum(1 for line in out.splitlines() if " of %s successful" % target in line)
 
 
@@ -192,7 +192,7 @@ def test_deleted_vip_is_detected_and_restored_in_place(lab):
     restored = wait_for("VIP restored", lambda: has_vip(node) and cluster.active_node() == node,
                         timeout=60, interval=0.5)
     lab("deleted VIP restored on %s after %.1f s" % (node, restored))
-    assert "xcat-vip" in pcs("status", "--full").stdout
+    assert "xcat-vip" in pcs("status", "--full").out
     pcs("resource", "cleanup", GROUP)
 
 
@@ -227,12 +227,12 @@ def test_unmounted_shared_directory_is_detected(lab):
 
 
 def failed_actions():
-    out = pcs("status", "--full").stdout
+    out = pcs("status", "--full").out
     return out.split("Failed Resource Actions:", 1)[1] if "Failed Resource Actions:" in out else ""
 
 
 def started_at(node):
-    return cluster.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", node]).stdout.strip()
+    return cluster.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", node]).out.strip()
 
 
 def test_partition_never_puts_the_vip_on_both_nodes_and_the_active_node_wins(lab):

@@ -1,6 +1,6 @@
 """Pure parts of `xcatha lab`: the image cache key."""
 
-from xcatha_ocf.lab import image
+from xcathalab import image
 
 
 def test_image_tag_changes_with_any_build_input(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_lab.py) is not in this tree")
 from test_lab import lab, settled  # noqa: E402,F401  (the lab's fixtures)
-from xcatha_ocf.lab import cluster  # noqa: E402
+from xcathalab import cluster  # noqa: E402
 from xcatha_ocf.ops import check  # noqa: E402
 from xcatha_ocf.runtime.runner import Runner, SubprocessExecutor  # noqa: E402
 
@@ -26,19 +26,19 @@ def xcatha(node, *args, **kwargs):
 
 
 def leftover_constraints():
-    return [line for line in cluster.pcs("constraint", "--full").stdout.splitlines() if "cli-" in line]
+    return [line for line in cluster.pcs("constraint", "--full").out.splitlines() if "cli-" in line]
 
 
 def test_status_shows_the_group_and_the_vip(lab):
     active = cluster.active_node()
     result = xcatha("xcatmn2", "status", "--json")
-    assert result.returncode == 0, result.stdout + result.stderr
-    status = json.loads(result.stdout)
+    assert result.rc == 0, result.out + result.err
+    status = json.loads(result.out)
     assert status["group"]["state"] == "started" and status["group"]["node"] == active
     assert status["vip"]["address"] == cluster.VIP and status["vip"]["nodes"] == [active]
     assert sorted(node["state"] for node in status["nodes"]) == ["online", "online"]
     assert status["cluster"]["stonith_enabled"] is True
-    text = xcatha("xcatmn2", "status").stdout
+    text = xcatha("xcatmn2", "status").out
     assert "Group:     %s started on %s" % (GROUP, active) in text and "\033[" not in text
 
 
@@ -46,13 +46,13 @@ def test_failover_there_and_back(lab):
     for target in ("xcatmn2", "xcatmn1"):
         started = time.monotonic()
         result = xcatha(target, "failover", "--to", target, "--wait", "180")
-        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.rc == 0, result.out + result.err
         lab("xcatha failover --to %s: %.1f s to xcatd answering on the VIP"
             % (target, time.monotonic() - started))
-        assert "using pcs: the group runs on" in result.stdout
+        assert "using pcs: the group runs on" in result.out
         for member in ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services"):
-            assert "%-16s Started on %s" % (member, target) in result.stdout
-        assert "xcatd answers on %s:3001" % cluster.VIP in result.stdout
+            assert "%-16s Started on %s" % (member, target) in result.out
+        assert "xcatd answers on %s:3001" % cluster.VIP in result.out
         assert cluster.active_node() == target
         assert leftover_constraints() == []
 
@@ -61,8 +61,8 @@ def test_failover_dry_run_changes_nothing(lab):
     active = cluster.active_node()
     other = "xcatmn2" if active == "xcatmn1" else "xcatmn1"
     result = xcatha(active, "failover", "--to", other, "--dry-run")
-    assert result.returncode == 0
-    assert "dry-run: would run: pcs resource move %s %s --wait=300" % (GROUP, other) in result.stdout
+    assert result.rc == 0
+    assert "dry-run: would run: pcs resource move %s %s --wait=300" % (GROUP, other) in result.out
     assert cluster.active_node() == active
 
 
@@ -70,8 +70,8 @@ def test_failover_refuses_a_standby_target(lab):
     cluster.pcs("node", "standby", "xcatmn2")
     try:
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
-        assert result.returncode == 1
-        assert "refused: xcatmn2 is in standby" in result.stdout
+        assert result.rc == 1
+        assert "refused: xcatmn2 is in standby" in result.out
     finally:
         cluster.pcs("node", "unstandby", "xcatmn2")
     assert cluster.active_node() == "xcatmn1"
@@ -92,7 +92,7 @@ def test_failover_refuses_an_offline_target(lab):
         cluster.wait_for("xcatmn2 offline", xcatmn2_seen(lambda node: not node.online),
                          timeout=120, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
-        assert result.returncode == 1 and "refused: xcatmn2 is offline" in result.stdout
+        assert result.rc == 1 and "refused: xcatmn2 is offline" in result.out
     finally:
         cluster.on("xcatmn2", "pcs", "cluster", "start", timeout=120)
         cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
@@ -105,7 +105,7 @@ def test_failover_refuses_a_target_where_only_pacemaker_stopped(lab):
         cluster.wait_for("xcatmn2 pending", xcatmn2_seen(lambda node: node.pending),
                          timeout=60, interval=2)
         result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
-        assert result.returncode == 1 and "refused: xcatmn2 is pending" in result.stdout
+        assert result.rc == 1 and "refused: xcatmn2 is pending" in result.out
     finally:
         cluster.on("xcatmn2", "systemctl", "start", "pacemaker", timeout=120)
         cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
@@ -117,23 +117,23 @@ def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(
     cluster.stop_fence_watcher()           # fencing cannot complete: the victim stays UNCLEAN
     try:
         cluster.run(["docker", "kill", victim])
-        cluster.wait_for("%s UNCLEAN" % victim, lambda: "UNCLEAN" in xcatha(survivor, "status").stdout,
+        cluster.wait_for("%s UNCLEAN" % victim, lambda: "UNCLEAN" in xcatha(survivor, "status").out,
                          timeout=60)
         result = xcatha(survivor, "failover", "--to", survivor, "--wait", "30")
-        assert result.returncode == 1 and "refused: %s is UNCLEAN" % victim in result.stdout
+        assert result.rc == 1 and "refused: %s is UNCLEAN" % victim in result.out
     finally:
         cluster.start_fence_watcher()
     cluster.wait_for("%s fenced" % victim,
-                     lambda: json.loads(xcatha(survivor, "status", "--json").stdout)["group"]["state"]
+                     lambda: json.loads(xcatha(survivor, "status", "--json").out)["group"]["state"]
                      == "stopped", timeout=180, interval=2)
     started = time.monotonic()
     result = xcatha(survivor, "failover", "--to", survivor, "--wait", "180")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.rc == 0, result.out + result.err
     lab("xcatha failover of the stopped group after fencing: %.1f s" % (time.monotonic() - started))
-    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
+    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.out
     assert cluster.active_node() == survivor and leftover_constraints() == []
     cluster.wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
-    assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").returncode == 0
+    assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").rc == 0
 
 
 class InNode(SubprocessExecutor):
@@ -153,7 +153,7 @@ def test_check_on_the_lab_nodes(lab):
     by_key = dict(((item.name, item.node), item) for item in results)
     lab("xcatha check: " + "; ".join("%s %s %s" % (item.verdict, item.name, item.node) for item in results))
     # docker writes each container's /etc/hosts itself: the verdict must follow the real files.
-    hosts = [check.hosts_entries(cluster.on(node, "cat", "/etc/hosts").stdout) for node in ("xcatmn1", "xcatmn2")]
+    hosts = [check.hosts_entries(cluster.on(node, "cat", "/etc/hosts").out) for node in ("xcatmn1", "xcatmn2")]
     assert by_key[("/etc/hosts in sync", "xcatmn1, xcatmn2")].verdict == (
         check.PASS if hosts[0] == hosts[1] else check.FAIL)
     assert by_key[("clock in sync", "xcatmn2")].verdict == check.PASS

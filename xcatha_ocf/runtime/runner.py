@@ -121,12 +121,17 @@ class SubprocessExecutor(object):
         except OSError as error:
             return Finished(Result(argv, 127, err="cannot run %s: %s" % (argv[0], error.strerror)))
 
-    def spawn(self, argv, env=None):
-        """Start a detached command with no output; its PID (OSError if it cannot start)."""
+    def spawn(self, argv, env=None, output=None):
+        """Start a detached command, its output appended to the file ``output`` (None:
+        discarded); its PID (OSError if it cannot start)."""
         import subprocess
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=command_environment(env),
-                                start_new_session=True).pid
+        sink = open(output, "ab") if output else subprocess.DEVNULL
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                                    env=command_environment(env), start_new_session=True).pid
+        finally:
+            if output:
+                sink.close()
 
     def popen(self, argv, env, stdin=None):
         import subprocess
@@ -188,15 +193,16 @@ class Runner(object):
             return Finished(self.pretend(argv))
         return self.executor.start(argv, self.env)
 
-    def background(self, argv):
-        """Start a command that may outlive the action (gratuitous ARP); don't wait.
+    def background(self, argv, output=None):
+        """Start a command that may outlive the action (gratuitous ARP, a daemon);
+        don't wait.  Its output goes to the file ``output`` (None: nowhere).
         Returns its PID, or None in dry-run mode or when it could not start."""
         argv = [str(arg) for arg in argv]
         if self.dry_run:
             self.out.write("dry-run: would start in the background: %s\n" % quote(argv))
             return None
         try:
-            pid = self.executor.spawn(argv, self.env)
+            pid = self.executor.spawn(argv, self.env, output)
         except OSError as error:
             self.note("warning", "cannot start %s: %s" % (quote(argv), error.strerror))
             return None

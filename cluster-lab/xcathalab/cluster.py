@@ -3,12 +3,14 @@ shared storage, the fence watcher, cluster formation with pcs and the xCAT group
 
 import os
 import socket
-import subprocess
 import sys
 import time
 
-from xcatha_ocf.lab import engine, image
-from xcatha_ocf.lab.shell import LabError, ok, run, say, wait_for
+from xcatha_ocf.agents import GROUP
+from xcatha_ocf.crm.command import main_config
+from xcatha_ocf.crm.render import render
+from xcathalab import engine, fencewatch, image
+from xcathalab.shell import LabError, ok, run, say, wait_for
 
 LABEL = "xcatha-lab=1"
 NETWORK = "xcatha-lab"
@@ -21,14 +23,15 @@ SHARED_MOUNT = "/xcatdata"
 SOURCE_MOUNT = "/opt/xcatha-src"
 FENCE_MOUNT = "/var/lib/xcatlab-fence"
 CLUSTER = "xcatlab"
-GROUP = "xcat-group"
 # A password for a throw-away lab, used only inside the lab network.
 HACLUSTER_PASSWORD = "xcatlab-hacluster"
 DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
-SOURCE_DIR = os.path.dirname(image.LAB_DIR)
-SITE_FILE = os.path.join(image.LAB_DIR, "site.yaml")
+LAB_DIR = image.LAB_DIR
+SOURCE_DIR = os.path.dirname(LAB_DIR)
+SITE_FILE = os.path.join(LAB_DIR, "site.yaml")
 FENCE_DIR = os.path.join(engine.STATE_DIR, "fence")
 WATCHER_PIDFILE = os.path.join(engine.STATE_DIR, "fencewatch.pid")
+WATCHER_LOG = os.path.join(engine.STATE_DIR, "fencewatch.log")
 SYSTEMD_FLAGS = [
     "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=private",
     "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "-e", "container=docker",
@@ -56,7 +59,7 @@ def first_running():
 
 def container_state(node):
     result = run(["docker", "inspect", "-f", "{{.State.Status}}", node], check=False, timeout=30)
-    return result.stdout.strip() if result.returncode == 0 else "absent"
+    return result.out.strip() if result.rc == 0 else "absent"
 
 
 # --- up ---------------------------------------------------------------------------
@@ -66,7 +69,7 @@ def up():
     engine.ensure()
     node_image = image.ensure()
     ensure_network_and_volume()
-    start_fence_watcher()
+    fencewatch.start(FENCE_DIR, NODES, WATCHER_PIDFILE, WATCHER_LOG, [LAB_DIR, SOURCE_DIR])
     for node in NODES:
         start_node(node, node_image)
     for node in NODES:
@@ -103,7 +106,7 @@ def start_node(node, node_image):
 
 def booted(node):
     result = on(node, "systemctl", "is-system-running", check=False, timeout=30)
-    return result.stdout.strip() in ("running", "degraded")
+    return result.out.strip() in ("running", "degraded")
 
 
 def formed():
@@ -137,7 +140,7 @@ def probes_found_active(node):
     """The resources whose probe on ``node`` found them running or failed (anything but
     "not running"): after a crash they make Pacemaker recover a group it runs elsewhere."""
     import xml.etree.ElementTree as ElementTree
-    status = ElementTree.fromstring(on(first_running(), "cibadmin", "--query", "--scope=status").stdout)
+    status = ElementTree.fromstring(on(first_running(), "cibadmin", "--query", "--scope=status").out)
     return sorted(set(
         resource.get("id")
         for state in status.iter("node_state") if state.get("uname") == node
@@ -154,7 +157,7 @@ def node_state(node, observer=None):
     result = on(observer or first_running(), "crm_mon", "--one-shot", "--output-as=xml",
                 check=False, timeout=30)
     try:
-        return ClusterState(result.stdout).nodes.get(node)
+        return ClusterState(result.out).nodes.get(node)
     except ClusterError:
         return None
 
@@ -176,8 +179,7 @@ def apply_generated_configuration():
     """What an admin does: put the directories on the shared storage, generate the
     configuration from the site file and run the generated pcs script on a node."""
     seed_shared_storage()
-    script = run([sys.executable, "-m", "xcatha_ocf.cli", "crm", "generate", "--format", "pcs", SITE_FILE],
-                 timeout=120).stdout
+    script = render(main_config([SITE_FILE]), "pcs")
     on("xcatmn1", "sh", "-s", stdin=script, timeout=300)
 
 
@@ -199,7 +201,7 @@ def settle(timeout=300):
 def active_node():
     """The node the group's VIP runs on, or None."""
     result = pcs("status", "resources", GROUP, check=False, timeout=30)
-    for line in result.stdout.splitlines():
+    for line in result.out.splitlines():
         if "xcat-vip" in line and "Started" in line:
             return line.split()[-1]
     return None
@@ -222,7 +224,7 @@ def start_group(node, timeout=180):
 
 def group_answers(node):
     """The VIP is on ``node``, answers a ping and the xcatd stand-in answers on it."""
-    if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).stdout:
+    if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out:
         return False
     if not tcp_answers(VIP, 3001):
         return False
@@ -250,7 +252,7 @@ def status(out=sys.stdout):
     for node in NODES:
         out.write("%s: %s\n" % (node, container_state(node)))
     if any(container_state(node) == "running" for node in NODES):
-        out.write(pcs("status", "--full", check=False, timeout=60).stdout)
+        out.write(pcs("status", "--full", check=False, timeout=60).out)
     out.flush()
 
 
@@ -258,7 +260,7 @@ def set_policy(policy):
     """manual: the group avoids every node by a score of -1 (it never starts or fails over
     by itself); automatic: those constraints removed, ordinary failover after fencing."""
     import xml.etree.ElementTree as ElementTree
-    constraints = ElementTree.fromstring(pcs("cluster", "cib", "scope=constraints").stdout)
+    constraints = ElementTree.fromstring(pcs("cluster", "cib", "scope=constraints").out)
     avoiding = [c.get("id") for c in constraints.iter("rsc_location")
                 if c.get("rsc") == GROUP and c.get("score") == "-1"]
     if policy == "automatic":
@@ -277,43 +279,12 @@ def down(purge=False):
             if container_state(node) != "absent":
                 say("removing %s" % node)
                 run(["docker", "rm", "-f", node], timeout=120)
-        stop_fence_watcher()
+        fencewatch.stop(WATCHER_PIDFILE)
         if ok(["docker", "network", "inspect", NETWORK]):
             run(["docker", "network", "rm", NETWORK])
         if ok(["docker", "volume", "inspect", VOLUME]):
             run(["docker", "volume", "rm", VOLUME])
         if purge:
             image.purge()
-    stop_fence_watcher()
+    fencewatch.stop(WATCHER_PIDFILE)
     engine.stop()
-
-
-# --- fence watcher ----------------------------------------------------------------
-
-def watcher_pid():
-    try:
-        pid = int(open(WATCHER_PIDFILE).read())
-        cmdline = open("/proc/%d/cmdline" % pid, "rb").read()
-    except (OSError, ValueError):
-        return None
-    return pid if b"xcatha_ocf.lab.fencewatch" in cmdline else None
-
-
-def start_fence_watcher():
-    if watcher_pid():
-        return
-    os.makedirs(FENCE_DIR, exist_ok=True)
-    log = open(os.path.join(engine.STATE_DIR, "fencewatch.log"), "ab")
-    env = dict(os.environ, PYTHONPATH=SOURCE_DIR)
-    process = subprocess.Popen([sys.executable, "-m", "xcatha_ocf.lab.fencewatch", FENCE_DIR] + list(NODES),
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                               start_new_session=True)
-    with open(WATCHER_PIDFILE, "w") as handle:
-        handle.write("%d\n" % process.pid)
-
-
-def stop_fence_watcher():
-    pid = watcher_pid()
-    if pid:
-        os.kill(pid, 15)
-        os.unlink(WATCHER_PIDFILE)

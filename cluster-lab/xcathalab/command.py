@@ -2,8 +2,8 @@
 
 import sys
 
-from xcatha_ocf.lab import cluster, faults
-from xcatha_ocf.lab.shell import LabError
+from xcathalab import cluster, faults
+from xcathalab.shell import LabError
 
 
 def add_arguments(parser):

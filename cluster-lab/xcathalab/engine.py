@@ -7,10 +7,9 @@ under STATE_DIR and is stopped by `lab down` through its pid file, and only then
 
 import os
 import signal
-import subprocess
 import time
 
-from xcatha_ocf.lab.shell import LabError, ok, say, wait_for
+from xcathalab.shell import RUNNER, LabError, ok, say, wait_for
 
 STATE_DIR = os.environ.get("XCATHA_LAB_STATE", "/var/lib/xcatha-lab")
 PIDFILE = os.path.join(STATE_DIR, "dockerd.pid")
@@ -39,13 +38,11 @@ def ensure():
     if answering():
         return
     os.makedirs(STATE_DIR, exist_ok=True)
-    log = open(os.path.join(STATE_DIR, "dockerd.log"), "ab")
+    log = os.path.join(STATE_DIR, "dockerd.log")
     argv = ["dockerd", "--pidfile", PIDFILE, "--data-root", os.path.join(STATE_DIR, "docker"),
             "--exec-root", os.path.join(STATE_DIR, "exec")] + DOCKERD_FLAGS
-    say("no Docker engine answers: starting dockerd (log %s)" % log.name)
-    try:
-        subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    except FileNotFoundError:
+    say("no Docker engine answers: starting dockerd (log %s)" % log)
+    if RUNNER.background(argv, output=log) is None:
         raise LabError("dockerd is not installed (apt-get install docker.io containerd runc)")
     wait_for("dockerd answering", answering, timeout=60, interval=0.5)
 

@@ -2,25 +2,27 @@
 drops into the fence directory, with `docker kill` (off), `docker start` (on) or
 both (reboot), and publishes each node's power state and a heartbeat there.
 
-Run by `xcatha lab up` as ``python3 -m xcatha_ocf.lab.fencewatch DIRECTORY NODE...``.
+`xcatha lab up` starts it with ``start()`` as ``python3 -m xcathalab.fencewatch
+DIRECTORY NODE...``; ``lab down`` ends it with ``stop()``, by the PID it recorded.
 """
 
 import os
-import subprocess
 import sys
 import time
 
+from xcatha_ocf.runtime.runner import Runner
+
+RUNNER = Runner()
+
 
 def docker(*argv):
-    return subprocess.call(("docker",) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=60) == 0
+    return RUNNER(("docker",) + argv, timeout=60).ok
 
 
 def power_states(nodes):
     """{node: "on"|"off"} from one `docker inspect` (a missing container is off)."""
-    out = subprocess.run(["docker", "inspect", "-f", "{{.Name}} {{.State.Running}}"] + list(nodes),
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True,
-                         timeout=30).stdout
+    out = RUNNER.query(["docker", "inspect", "-f", "{{.Name}} {{.State.Running}}"] + list(nodes),
+                       timeout=30).out
     running = {line.split()[0].lstrip("/") for line in out.splitlines() if line.endswith(" true")}
     return {node: "on" if node in running else "off" for node in nodes}
 
@@ -61,6 +63,38 @@ def serve(directory, nodes):
             write(os.path.join(directory, "state", node), state + "\n")
         write(os.path.join(directory, "heartbeat"), "%d\n" % os.getpid())
         time.sleep(0.5)
+
+
+def pid(pidfile):
+    """PID of the running watcher recorded in ``pidfile``, or None."""
+    try:
+        with open(pidfile) as handle:
+            number = int(handle.read())
+        with open("/proc/%d/cmdline" % number, "rb") as handle:
+            cmdline = handle.read()
+    except (OSError, ValueError):
+        return None
+    return number if b"xcathalab.fencewatch" in cmdline else None
+
+
+def start(directory, nodes, pidfile, log, source_dirs):
+    """Start the watcher once, its PID in ``pidfile``; ``source_dirs`` make xcatha_ocf
+    and xcathalab importable for it."""
+    if pid(pidfile):
+        return
+    os.makedirs(directory, exist_ok=True)
+    runner = RUNNER.with_env({"PYTHONPATH": os.pathsep.join(source_dirs)})
+    number = runner.background([sys.executable, "-m", "xcathalab.fencewatch", directory]
+                               + list(nodes), output=log)
+    with open(pidfile, "w") as handle:
+        handle.write("%d\n" % number)
+
+
+def stop(pidfile):
+    number = pid(pidfile)
+    if number:
+        os.kill(number, 15)
+        os.unlink(pidfile)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ hash of its inputs: `lab up` rebuilds it only when those inputs change."""
 import hashlib
 import os
 
-from xcatha_ocf.lab.shell import LabError, ok, run, say
+from xcathalab.shell import LabError, ok, run, say
 
 REPOSITORY = "xcatha-lab-node"
-LAB_DIR = os.environ.get("XCATHA_LAB_DIR") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "cluster-lab")
+LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE_DIR = os.path.join(LAB_DIR, "image")
 DEB_CACHE = "/var/cache/xcatha-lab/debs"
 
@@ -25,7 +24,7 @@ def input_hash(directory=IMAGE_DIR):
 def ensure():
     """Return the image name, building it first if no image has the current inputs."""
     if not os.path.isdir(IMAGE_DIR):
-        raise LabError("%s not found (set XCATHA_LAB_DIR to the cluster-lab directory)" % IMAGE_DIR)
+        raise LabError("%s not found: the lab runs from a source checkout" % IMAGE_DIR)
     image = "%s:%s" % (REPOSITORY, input_hash())
     if ok(["docker", "image", "inspect", image]):
         return image
@@ -36,7 +35,7 @@ def ensure():
 
 def purge():
     """Remove every node image (all input hashes)."""
-    images = run(["docker", "images", "-q", REPOSITORY]).stdout.split()
+    images = run(["docker", "images", "-q", REPOSITORY]).out.split()
     if images:
         say("removing the node image%s" % ("s" if len(set(images)) > 1 else ""))
         run(["docker", "rmi", "-f"] + sorted(set(images)))

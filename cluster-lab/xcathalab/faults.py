@@ -1,13 +1,14 @@
 """Faults the lab can inject on the node that runs the xCAT group."""
 
-from xcatha_ocf.lab import cluster
-from xcatha_ocf.lab.shell import LabError, say
+from xcatha_ocf.agents import GROUP
+from xcathalab import cluster
+from xcathalab.shell import LabError, say
 
 POSTMASTER_PID = "/var/lib/postgresql/15/main/postmaster.pid"
 
 
 def kill_postgres(node):
-    pid = cluster.on(node, "head", "-1", POSTMASTER_PID).stdout.strip()
+    pid = cluster.on(node, "head", "-1", POSTMASTER_PID).out.strip()
     cluster.on(node, "kill", "-KILL", pid)
     say("killed the PostgreSQL postmaster (pid %s) on %s" % (pid, node))
 
@@ -18,7 +19,7 @@ def delete_vip(node):
 
 
 def unmount_shared(node, directory="/install"):
-    if cluster.on(node, "mountpoint", "-q", directory, check=False).returncode != 0:
+    if cluster.on(node, "mountpoint", "-q", directory, check=False).rc != 0:
         raise LabError("%s is not a mount point on %s" % (directory, node))
     cluster.on(node, "umount", "-l", directory)
     say("unmounted %s on %s" % (directory, node))
@@ -50,5 +51,5 @@ FAULTS = {
 def inject(name):
     node = cluster.active_node()
     if node is None and name not in ("partition", "heal"):
-        raise LabError("%s is not running anywhere: nothing to inject %s into" % (cluster.GROUP, name))
+        raise LabError("%s is not running anywhere: nothing to inject %s into" % (GROUP, name))
     FAULTS[name](node)
