@@ -232,7 +232,7 @@ def test_dry_run_prints_changes_but_runs_queries(tmp_path):
     target.write_text("old\n")
     runner(["rm", str(target)])
     assert runner.query(["cat", str(target)]).out == "old\n"
-    runner.replace_file(str(target), "new\n")
+    runner.replace_files([(str(target), "new\n")])
     runner.change("create a directory", lambda: (tmp_path / "d").mkdir())
     printed = runner.out.getvalue()
     assert "would run: rm %s" % target in printed
@@ -246,7 +246,7 @@ def test_replace_file_keeps_mode_and_owner(tmp_path):
     target.write_text("a\r\nb\r\n")
     os.chmod(target, 0o640)
     os.chown(target, 65534, 65534)
-    runner.replace_file(str(target), "a\r\nc\r\n")
+    runner.replace_files([(str(target), "a\r\nc\r\n")])
     assert target.read_bytes() == b"a\r\nc\r\n"
     stat = target.stat()
     assert (stat.st_mode & 0o777, stat.st_uid, stat.st_gid) == (0o640, 65534, 65534)
@@ -325,3 +325,27 @@ def test_launcher_without_its_runtime_reports_not_installed(tmp_path):
     assert result.returncode == ExitStatus.ERR_INSTALLED
     assert "ocf-exit-reason:xcatha_ocf runtime missing or outdated" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_replace_files_changes_all_or_none(tmp_path, monkeypatch):
+    """When the second rename fails, the first file gets its old text back."""
+    from xcatha_ocf.runtime import files
+    first, second = tmp_path / "a.conf", tmp_path / "b.conf"
+    first.write_text("a\n")
+    second.write_text("b\n")
+    renamed = []
+    real_rename = os.rename
+
+    def rename(source, target):
+        if str(target) == str(second) and not renamed[1:]:
+            renamed.append(target)
+            raise PermissionError(1, "Operation not permitted")
+        renamed.append(target)
+        real_rename(source, target)
+
+    monkeypatch.setattr(files.os, "rename", rename)
+    with pytest.raises(files.FileChangeError) as raised:
+        files.replace_together([(str(first), "A\n"), (str(second), "B\n")])
+    assert str(raised.value) == "cannot write %s: Operation not permitted" % second
+    assert (first.read_text(), second.read_text()) == ("a\n", "b\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.conf", "b.conf"]

@@ -78,7 +78,7 @@ def test_failover_refuses_a_standby_target(lab):
 
 
 def xcatmn2_seen(predicate):
-    """A wait_for predicate: xcatmn1's crm_mon reports xcatmn2 and ``predicate(that Node)`` holds."""
+    """A wait_for predicate: xcatmn1's crm_mon reports xcatmn2 and ``predicate(that NodeStatus)`` holds."""
     def check():
         node = cluster.node_state("xcatmn2", observer="xcatmn1")
         return node is not None and predicate(node)

@@ -9,6 +9,7 @@ import time
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.crm.command import main_config
 from xcatha_ocf.crm.render import render
+from xcatha_ocf.runtime.xcat import XCATD_PORT
 from xcathalab import engine, fencewatch, image
 from xcathalab.shell import LabError, ok, run, say, wait_for
 
@@ -152,7 +153,7 @@ def probes_found_active(node):
 
 def node_state(node, observer=None):
     """``node`` as crm_mon on ``observer`` (the first running node by default) reports it,
-    an ops.cluster.Node, or None when that crm_mon cannot tell."""
+    an ops.cluster.NodeStatus, or None when that crm_mon cannot tell."""
     from xcatha_ocf.ops.cluster import ClusterError, ClusterState
     result = on(observer or first_running(), "crm_mon", "--one-shot", "--output-as=xml",
                 check=False, timeout=30)
@@ -226,7 +227,7 @@ def group_answers(node):
     """The VIP is on ``node``, answers a ping and the xcatd stand-in answers on it."""
     if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out:
         return False
-    if not tcp_answers(VIP, 3001):
+    if not tcp_answers(VIP, XCATD_PORT):
         return False
     return ok(["ping", "-c1", "-W1", VIP], timeout=10)
 

@@ -1,6 +1,6 @@
 """The Docker engine the lab runs on: use the one that answers, or start our own.
 
-A dockerd started here runs with the flags verified in lab-facts.md (no iptables,
+A dockerd started here runs with the flags verified for this kind of host (no iptables,
 no bridge: the host's firewall and FORWARD policy stay untouched), keeps its data
 under STATE_DIR and is stopped by `lab down` through its pid file, and only then.
 """

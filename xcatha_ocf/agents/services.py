@@ -107,7 +107,7 @@ class Services(ResourceAgent):
                   longdesc="Start runs systemctl disable for managed units enabled at boot, so "
                            "a rebooted node cannot start xCAT beside the active one. "
                            "validate-all reports enabled units either way."),
-        Parameter("xcatd_port", type="integer", default="3001", minimum=1, maximum=65535,
+        Parameter("xcatd_port", type="integer", default=str(xcat.XCATD_PORT), minimum=1, maximum=65535,
                   shortdesc="xcatd's port (site.xcatdport)"),
     )
     ACTIONS = (

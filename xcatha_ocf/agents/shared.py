@@ -13,7 +13,7 @@ methods that touch the host import what they use.
 
 import time
 
-from xcatha_ocf.runtime import distro, mounts
+from xcatha_ocf.runtime import checks, distro, mounts
 from xcatha_ocf.runtime.ocf import Action, ResourceAgent
 from xcatha_ocf.runtime.params import Parameter
 from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
@@ -49,6 +49,10 @@ def check_word(text):
     return text
 
 
+def check_device(text):
+    return checks.not_an_option(check_word(text))
+
+
 def check_fstype(text):
     if not set(text) <= set("abcdefghijklmnopqrstuvwxyz0123456789._+-"):
         raise ValueError("a filesystem type is lower-case letters, digits, '.', '_', '+' or '-'")
@@ -79,7 +83,7 @@ class SharedDirectories(ResourceAgent):
                   longdesc="Space-separated absolute paths. Empty: /install /etc/xcat /root/.xcat "
                            "/var/lib/pgsql /tftpboot, with /var/lib/postgresql instead of "
                            "/var/lib/pgsql on Debian and Ubuntu."),
-        Parameter("device", default="", check=check_word,
+        Parameter("device", default="", check=check_device,
                   shortdesc="Shared filesystem to mount on shared_dir",
                   longdesc="Optional: an NFS export (server:/export), a block device (/dev/..., "
                            "UUID=..., LABEL=...) or another mount source, mounted on shared_dir "

@@ -42,7 +42,7 @@ class Fence(object):
         self.params = params   # list of (name, value)
 
 
-class Node(object):
+class SiteNode(object):
     def __init__(self, name, address, fence):
         self.name = name
         self.address = address
@@ -137,7 +137,7 @@ def parse_nodes(data, no_fencing):
         names.add(name)
         addresses.add(address)
         fence = parse_fence(field + ".fence", name, entry.get("fence"), no_fencing)
-        nodes.append(Node(name, address, fence))
+        nodes.append(SiteNode(name, address, fence))
     fenced = [node for node in nodes if node.fence]
     if fenced and len(fenced) != len(nodes):
         bare = next(node for node in nodes if not node.fence)

@@ -34,7 +34,7 @@ CLOCK_WARN, CLOCK_FAIL = 0.5, 5.0
 HUMAN = "a human"   # the delegate of a manual confirmation (stonith_admin --confirm)
 
 
-class Node(object):
+class Host(object):
     def __init__(self, name, run, local):
         self.name = name
         self.run = run
@@ -261,7 +261,7 @@ def local_node_name(run):
 def connect_nodes(state, run, remote):
     """The cluster's nodes with a runner each, and a check row per problem reaching them."""
     local = local_node_name(run)
-    nodes = [Node(name, run if name == local else remote(name), name == local) for name in state.nodes]
+    nodes = [Host(name, run if name == local else remote(name), name == local) for name in state.nodes]
     results = []
     if local not in state.nodes:
         results.append(Check(WARN, "cluster node", local, "this host is not a node of the cluster"))

@@ -9,14 +9,14 @@ import collections
 import time
 import xml.etree.ElementTree as ElementTree
 
-Node = collections.namedtuple(
-    "Node", "name online standby maintenance unclean pending shutdown is_dc")
+NodeStatus = collections.namedtuple(
+    "NodeStatus", "name online standby maintenance unclean pending shutdown is_dc")
 Resource = collections.namedtuple(
     "Resource", "id agent role target_role active failed managed blocked nodes group")
 Failure = collections.namedtuple(
     "Failure", "resource task interval_ms node exit_status exit_code exit_reason when")
-Operation = collections.namedtuple(
-    "Operation", "node resource task interval_ms rc when")
+HistoryEntry = collections.namedtuple(
+    "HistoryEntry", "node resource task interval_ms rc when")
 
 
 class ClusterError(Exception):
@@ -78,7 +78,7 @@ class ClusterState(object):
     def _add_history(self, node, history):
         resource = history.get("id")
         for op in history.iterfind("operation_history"):
-            self.history.append(Operation(
+            self.history.append(HistoryEntry(
                 node, resource, op.get("task"), milliseconds(op.get("interval", "0ms")),
                 int(op.get("rc", "0")), parse_time(op.get("last-rc-change"))))
 
@@ -100,7 +100,7 @@ class ClusterState(object):
 
 def parse_node(element):
     get = element.get
-    return Node(get("name"), true(get("online")), true(get("standby")), true(get("maintenance")),
+    return NodeStatus(get("name"), true(get("online")), true(get("standby")), true(get("maintenance")),
                 true(get("unclean")), true(get("pending")), true(get("shutdown")), true(get("is_dc")))
 
 
@@ -145,7 +145,7 @@ def parse_time(text):
     return None
 
 
-class Configuration(object):
+class CibConfiguration(object):
     """What the status section does not say: parameters and constraints."""
 
     def __init__(self, xml_text):
@@ -160,12 +160,6 @@ class Configuration(object):
                 return dict((pair.get("name"), pair.get("value")) for pair in
                             primitive.iterfind("instance_attributes/nvpair"))
         return {}
-
-    def primitives(self):
-        """(id, "class:provider:type") of every primitive."""
-        for primitive in self.root.iter("primitive"):
-            parts = [primitive.get("class"), primitive.get("provider"), primitive.get("type")]
-            yield primitive.get("id"), ":".join(part for part in parts if part)
 
     def move_constraints(self, resource):
         """Constraints a move or ban left behind (ids start with cli-)."""
@@ -185,4 +179,4 @@ def read_configuration(run):
     result = run.query(["cibadmin", "--query", "--scope", "configuration"], timeout=30)
     if not result.ok:
         raise ClusterError(result.summary())
-    return Configuration(result.out)
+    return CibConfiguration(result.out)

@@ -28,9 +28,9 @@ from xcatha_ocf.agents import GROUP
 from xcatha_ocf.errors import InputError
 from xcatha_ocf.ops import cluster, commands, report
 from xcatha_ocf.runtime.runner import Result, Runner, quote
+from xcatha_ocf.runtime.xcat import XCATD_PORT
 
 DEFAULT_WAIT = 300
-DEFAULT_XCATD_PORT = 3001
 POLL_SECONDS = 1.0            # reading the cluster state
 COMMAND_POLL_SECONDS = 0.1    # checking whether a running command ended
 
@@ -207,7 +207,7 @@ def vip_endpoint(state, configuration, group):
     vip = find_vip(state.members(group), configuration)
     if not vip or not vip["address"]:
         return None
-    port = DEFAULT_XCATD_PORT
+    port = XCATD_PORT
     for member in state.members(group):
         if member.agent.endswith(":xcat-services"):
             port = int(configuration.params(member.id).get("xcatd_port") or port)

@@ -217,10 +217,6 @@ class Runner(object):
         self.note("info", description)
         return apply()
 
-    def replace_file(self, path, text, encoding=None, errors=None):
-        """Replace ``path`` atomically with ``text``, keeping its owner, group and mode."""
-        self.replace_files([(path, text)], encoding, errors)
-
     def replace_files(self, changes, encoding=None, errors=None):
         """Replace each (path, text) of ``changes`` atomically, all of them or none
         (files.FileChangeError names the file that could not be written)."""

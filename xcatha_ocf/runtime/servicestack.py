@@ -8,6 +8,7 @@ without a host.
 """
 
 from xcatha_ocf.runtime import distro
+from xcatha_ocf.runtime.xcat import XCATD_PORT
 
 DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE = "database", "xcatd", "dns", "dhcp", "time", "console"
 ROLES = (DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE)
@@ -198,7 +199,7 @@ class Step(object):
 class Settings(object):
     """What the plan depends on besides the units (the agent's parameters)."""
 
-    def __init__(self, regenerate=REGENERATIONS, parallel=False, mgtifname="", xcatd_port=3001,
+    def __init__(self, regenerate=REGENERATIONS, parallel=False, mgtifname="", xcatd_port=XCATD_PORT,
                  makedns_timeout=900, makedhcp_timeout=900, console_timeout=600):
         self.regenerate = frozenset(regenerate)
         self.parallel = parallel
