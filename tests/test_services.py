@@ -517,3 +517,32 @@ def test_plan_timeouts_follow_the_parameters():
     assert timeouts["makedhcp -n"] == timeouts["makedhcp -a"] == 22
     assert timeouts["makeconservercf"] == 33
     assert timeouts["systemctl start xcatd"] == stack.UNIT_TIMEOUT
+
+
+@pytest.mark.parametrize("action", ["validate-all", "start"])
+def test_without_systemd_validate_and_start_say_it_is_missing(systemd_host, services_agent,
+                                                              monkeypatch, tmp_path, action):
+    """"Failed to connect to bus": this node lacks what the agent needs (5), not a
+    generic failure; probe and stop answer 7 and 0 (tests above)."""
+    from xcatha_ocf.runtime import systemd
+    monkeypatch.setattr(systemd, "RUNTIME_DIR", str(tmp_path / "no-systemd"))
+    host = systemd_host(RHEL_UNITS)
+    host.failing.add(RHEL_QUERY)
+    agent = services_agent(host, action=action)
+    with pytest.raises(OCFError) as error:
+        agent.dispatch(action)
+    assert error.value.status == ExitStatus.ERR_INSTALLED
+    assert error.value.reason.startswith("systemd is not running on this node (systemctl show")
+
+
+def test_stop_stops_what_start_started_after_the_units_changed(systemd_host, services_agent):
+    """pcs resource update services=...: the recorded units are stopped too."""
+    host = systemd_host(RHEL_UNITS)
+    start(services_agent(host, params={"mgtifname": "none"}))
+    assert host.units["conserver"][0] == "active"
+    stop = services_agent(host, action="stop", params={
+        "services": "postgresql xcatd named dhcpd chronyd", "console": "none",
+        "mgtifname": "none"})
+    assert stop.dispatch("stop") == ExitStatus.SUCCESS
+    assert stop.run.executor.lines()[1] == "systemctl stop conserver"
+    assert all(state[0] == "inactive" for state in host.units.values())

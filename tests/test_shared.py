@@ -10,10 +10,11 @@ import pytest
 from agentrun import agent_path, ocf_environment
 from mountns import MountNamespace
 from xcatha_ocf import install
-from xcatha_ocf.runtime import mounts
+from xcatha_ocf.runtime import bootstate, mounts
 from xcatha_ocf.agents.shared import default_directories
 
 AGENT = "xcat-shared"
+RECORD = bootstate.path("test.shared")   # the instance name agentrun gives
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mount namespaces need root")
 
 
@@ -65,7 +66,8 @@ def reason(result):
 
 @pytest.fixture
 def site(ns, tmp_path):
-    return Site(ns, tmp_path)
+    yield Site(ns, tmp_path)
+    bootstate.remove(RECORD)
 
 
 # -- meta-data and launcher -------------------------------------------------------
@@ -317,6 +319,9 @@ def test_missing_shared_subdirectory_mounts_nothing(site):
     ({"directories": "/"}, "cannot be used"),
     ({"fstype": "nfs4"}, "fstype and options need device"),
     ({"term_wait": "soon"}, "whole number"),
+    ({"term_wait": "601"}, "must be at most 600"),
+    ({"device": "--help"}, "must not start with '-'"),
+    ({"kill_holders": "sometimes"}, "expected yes or no"),
 ])
 def test_bad_input_is_a_configuration_error_and_mounts_nothing(site, change, words):
     params = site.params(**change)
@@ -429,3 +434,22 @@ def test_origin_is_the_device_and_root_a_bind_of_the_path_shows():
     assert mounts.origin(table, "/xcat data/install") == ("0:50", "/install")
     assert mounts.origin(table, "/srv/old") == ("254:0", "/srv/old")
     assert mounts.origin(table, "/xcat data") == ("0:50", "/")
+
+
+def test_kill_holders_of_only_spaces_is_the_default_not_false(site):
+    assert site.agent("start").returncode == 0
+    pid = site.ns.spawn(["sleep", "300"], cwd=site.directories[1])
+    result = site.agent("stop", site.params(kill_holders="   ", term_wait="1"))
+    assert result.returncode == 0, result.stderr
+    assert not site.ns.alive(pid) and site.mounted() == []
+
+
+def test_stop_unmounts_what_start_mounted_after_the_parameters_changed(site):
+    """pcs resource update directories=...: the stop Pacemaker runs may carry the new
+    list; a bind left from the old one must not stay on this node."""
+    assert site.agent("start").returncode == 0
+    assert sorted(site.mounted()) == sorted(site.directories)
+    result = site.agent("stop", site.params(directories=site.directories[0]))
+    assert result.returncode == 0, result.stderr
+    assert site.mounted() == []
+    assert bootstate.load(RECORD) is None

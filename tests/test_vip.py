@@ -183,7 +183,9 @@ def test_dry_run_prints_the_commands_and_changes_nothing(net):
     ({"broadcast": "everyone"}, "not a dotted-quad"),
     ({"arp_count": "-1"}, "must be at least 0"),
     ({"check_conflict": "maybe"}, "expected yes or no"),
-    ({"preferred_lft": "soon"}, "number of seconds or 'forever'"),
+    ({"preferred_lft": "soon"}, "expected 'forever' or a number of seconds from 0 to"),
+    ({"preferred_lft": "999999999999999999999"}, "from 0 to 4294967294"),
+    ({"arp_count": " 101 "}, "must be at most 100"),
     ({"ip": "192.0.2.0"}, "network or broadcast address of its /24"),
     ({"ip": "192.0.2.255"}, "network or broadcast address of its /24"),
 ])
@@ -255,11 +257,36 @@ def test_pcs_and_crm_resource_describe_the_installed_agent():
 def test_stop_ends_the_background_announcements(net):
     """Late gratuitous ARPs from the old node would fail the next node's conflict check."""
     assert net.agent("start", arp_count="30", arp_background="yes").returncode == 0
-    record = bootstate.path("xcat-vip-%s.arping" % VIP)
-    pid = int(bootstate.load(record)["pid"])
+    record = bootstate.path("test.vip")      # the instance name agentrun gives
+    pid = int(bootstate.load(record)["arping"])
     assert b"arping" in open("/proc/%d/cmdline" % pid, "rb").read()
     assert net.agent("stop").returncode == 0
     deadline = time.monotonic() + 5
     while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists("/proc/%d" % pid) and not os.path.exists(record)
+
+
+def test_a_boolean_of_only_spaces_is_the_default_not_false(net):
+    """check_conflict=" " must not silently skip duplicate address detection."""
+    ip("-n", net.peer, "addr", "add", VIP + "/24", "dev", "peer0")
+    result = net.agent("start", check_conflict=" ")
+    assert result.returncode == 1 and "IP conflict" in exit_reason(result)
+    assert vip_line(net.addresses()) == []
+
+
+def test_start_on_a_link_that_is_down_says_so_and_adds_nothing(net):
+    ip("-n", net.node, "link", "set", "mgt0", "down")
+    result = net.agent("start")
+    assert result.returncode == 1
+    assert exit_reason(result).startswith("interface mgt0 is down")
+    assert vip_line(net.addresses()) == []
+
+
+def test_stop_after_the_address_changed_removes_the_one_start_added(net):
+    """pcs resource update ip=...: the stop Pacemaker runs may carry the new address."""
+    assert net.agent("start").returncode == 0
+    result = net.agent("stop", ip="192.0.2.201")
+    assert result.returncode == 0, result.stderr
+    assert vip_line(net.addresses()) == []
+    assert bootstate.load(bootstate.path("test.vip")) is None

@@ -202,12 +202,13 @@ class Services(ResourceAgent):
                 unique.append(name)
         return unique
 
-    def inspect(self):
-        """Ask systemd once about every candidate unit; resolve the units to manage."""
+    def inspect(self, also=()):
+        """Ask systemd once about every candidate unit (and the units ``also``);
+        resolve the units to manage."""
         family = distro.family()
         instance = None if self.override else database_instance(family)
         names = self.query_names(family, instance)
-        self.systemd.inspect(names)
+        self.systemd.inspect(names + [unit for unit in also if unit not in names])
         self.enabled = None
         loaded = set(name for name in names if self.systemd.loaded(name))
         self.units = stack.resolve_units(family, loaded, self.override, self.params.console,
@@ -216,9 +217,14 @@ class Services(ResourceAgent):
         return self.units
 
     def inspect_or_fail(self):
+        """inspect(), or OCFError: ERR_INSTALLED where systemd is not the init system
+        (this node lacks what the agent needs), else ERR_GENERIC."""
         try:
             return self.inspect()
         except SystemdUnavailable as error:
+            if error.not_booted:
+                raise OCFError(ExitStatus.ERR_INSTALLED, "systemd is not running on this node "
+                                                         "(%s)" % error.reason)
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
 
     def enabled_boot_units(self):
@@ -258,6 +264,7 @@ class Services(ResourceAgent):
         record = self.read_record()
         if record.get("config") != self.configuration():
             record = {"config": self.configuration(), "done": ""}
+        record["units"] = " ".join(stack.ordered_units(self.units))
         return record
 
     def save_record(self, record):
@@ -305,25 +312,32 @@ class Services(ResourceAgent):
         plan = stack.start_plan(self.units, self.settings(), self.active, self.done, enabled)
         if not plan:
             self.log.info("xCAT stack already running; nothing to do")
+        self.save_record(record)      # first: a start that dies half-way is still undone
         self.execute(plan, record)
         return ExitStatus.SUCCESS
 
     def stop(self):
+        """Stop the units, in reverse order: those start ran in this boot (recorded,
+        whatever the parameters say now) and those the parameters name."""
         self.validate(full=False)
+        started = self.read_record().get("units", "").split()
         self.forget_record()
         if find_binary("systemctl") is None:
             self.log.info("systemctl is not installed, so no unit can be running")
             return ExitStatus.SUCCESS
         try:
-            self.inspect()
+            self.inspect(also=started)
         except SystemdUnavailable as error:
             if error.not_booted:
                 self.log.info("systemd is not running, so no unit can be running")
                 return ExitStatus.SUCCESS
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
         running = set(u for u in self.systemd.states if not self.systemd.is_down(u))
+        managed = stack.ordered_units(self.units)
+        steps = [stack.Step("stop", unit=unit, timeout=stack.UNIT_TIMEOUT)
+                 for unit in reversed(started) if unit not in managed and unit in running]
         failures = []
-        for step in stack.stop_plan(self.units, running):
+        for step in steps + stack.stop_plan(self.units, running):
             try:
                 result = self.run(["systemctl", "stop", step.unit], timeout=step.timeout)
             except OCFError as error:

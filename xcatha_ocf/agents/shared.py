@@ -13,9 +13,9 @@ methods that touch the host import what they use.
 
 import time
 
-from xcatha_ocf.runtime import checks, distro, mounts
+from xcatha_ocf.runtime import bootstate, checks, distro, mounts
 from xcatha_ocf.runtime.ocf import Action, ResourceAgent
-from xcatha_ocf.runtime.params import Parameter
+from xcatha_ocf.runtime.params import Parameter, Params
 from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
 
 DATABASE_DIRECTORY = {distro.RHEL: "/var/lib/pgsql", distro.SUSE: "/var/lib/pgsql",
@@ -277,12 +277,14 @@ class SharedDirectories(ResourceAgent):
         self.validate(full=True)
         table = mounts.read_mountinfo()
         status, reason = self.state(table)
+        covered = [d for d, (bound, visible) in self.binds(table).items() if bound and not visible]
+        if covered and status != ExitStatus.SUCCESS:
+            raise OCFError(ExitStatus.ERR_GENERIC, "another mount covers %s" % " ".join(covered))
+        self.run.change("record the mounts in %s" % self.record_path(),
+                        lambda: bootstate.save(self.record_path(), self.recorded()))
         if status == ExitStatus.SUCCESS:
             self.log.info("%s; nothing to do" % reason)
             return status
-        covered = [d for d, (bound, visible) in self.binds(table).items() if bound and not visible]
-        if covered:
-            raise OCFError(ExitStatus.ERR_GENERIC, "another mount covers %s" % " ".join(covered))
         done = []
         try:
             self.mount_all(table, done)
@@ -363,13 +365,26 @@ class SharedDirectories(ResourceAgent):
     # -- stop ----------------------------------------------------------------------
 
     def stop(self):
+        """Unmount what start mounted in this boot (as recorded, whatever the parameters
+        say now), then what the parameters name."""
         import os
+        os.chdir("/")  # our own working directory must not keep a directory busy
+        record = bootstate.load(self.record_path()) or {}
+        previous = self.as_recorded(record)
+        if previous is not None:
+            previous.release_all()
         try:
             self.validate(full=False)
         except OCFError as error:
             self.log.warning("%s; nothing can have been mounted with it" % error.reason)
-            return ExitStatus.SUCCESS
-        os.chdir("/")  # our own working directory must not keep a directory busy
+        else:
+            self.release_all()
+        if record:
+            self.run.change("remove %s" % self.record_path(),
+                            lambda: bootstate.remove(self.record_path()))
+        return ExitStatus.SUCCESS
+
+    def release_all(self):
         for directory in reversed(self.directories):
             self.release(directory, lambda table, d=directory: self.binds(table)[d])
         if self.params.device:
@@ -377,7 +392,30 @@ class SharedDirectories(ResourceAgent):
         status, reason = self.state(mounts.read_mountinfo())
         if status != ExitStatus.NOT_RUNNING and not self.run.dry_run:
             raise OCFError(ExitStatus.ERR_GENERIC, "still mounted after stop: %s" % reason)
-        return ExitStatus.SUCCESS
+
+    def record_path(self):
+        """What start mounted in this boot, so that stop unmounts it even after the
+        parameters changed (pcs resource update): a bind of the shared storage left
+        on this node while another node mounts it too is how data gets corrupted."""
+        return bootstate.path("%s.shared" % (self.op.instance or self.NAME))
+
+    def recorded(self):
+        return {"shared_dir": self.shared_dir, "directories": " ".join(self.directories),
+                "device": self.params.device, "fstype": self.params.fstype}
+
+    def as_recorded(self, record):
+        """This agent as it was when it started, if the parameters changed since."""
+        if not record.get("shared_dir") or record == self.recorded():
+            return None
+        import copy
+        previous = copy.copy(self)
+        previous.params = Params(dict(vars(self.params), device=record.get("device", ""),
+                                      fstype=record.get("fstype", "")))
+        previous.shared_dir = record["shared_dir"]
+        previous.directories = record.get("directories", "").split()
+        self.log.info("stopping what start mounted with %s" % " ".join(
+            "%s=%s" % item for item in sorted(record.items())))
+        return previous
 
     def shared_fs_state(self, table):
         mount = self.shared_fs_mounted(table)

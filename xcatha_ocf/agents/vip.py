@@ -38,9 +38,12 @@ def check_broadcast(text):
     return text
 
 
+MAX_LIFETIME = 0xFFFFFFFE   # the kernel's infinite lifetime is 0xFFFFFFFF: "forever"
+
+
 def check_lifetime(text):
-    if text != "forever" and not text.isdigit():
-        raise ValueError("expected a number of seconds or 'forever'")
+    if text != "forever" and not (text.isdigit() and int(text) <= MAX_LIFETIME):
+        raise ValueError("expected 'forever' or a number of seconds from 0 to %d" % MAX_LIFETIME)
     return text
 
 
@@ -88,8 +91,9 @@ class VirtualIP(ResourceAgent):
                            "already answers for it (arping -D) and refuse to start if so."),
         Parameter("preferred_lft", default="forever", check=check_lifetime,
                   shortdesc="Preferred lifetime of the address",
-                  longdesc="Passed to ip addr add. 0 keeps the kernel from choosing the virtual "
-                           "IP as the source address of outgoing connections."),
+                  longdesc="Passed to ip addr add: forever, or seconds from 0 to 4294967294. 0 "
+                           "keeps the kernel from choosing the virtual IP as the source address "
+                           "of outgoing connections."),
         Parameter("noprefixroute", type="boolean", default="false",
                   shortdesc="Add no prefix route",
                   longdesc="Do not create a route for the virtual IP's network (ip addr add "
@@ -212,6 +216,7 @@ class VirtualIP(ResourceAgent):
         if status == ExitStatus.SUCCESS:
             self.log.info("%s; nothing to do" % reason)
             return status
+        self.refuse_link_down()
         if self.labels_holding_ip():
             other = [l for l in self.labels_holding_ip() if netif.device_of(l) != self.nic]
             if other:
@@ -221,21 +226,63 @@ class VirtualIP(ResourceAgent):
             self.delete_address()
         if self.params.check_conflict:
             self.refuse_on_conflict()
+        record = {"ip": self.params.ip, "nic": self.nic}
+        self.save_record(record)       # first: a start that dies half-way is still undone
         self.add_address()
-        self.announce()
+        pid = self.announce()
+        if pid is not None:
+            self.save_record(dict(record, arping=str(pid)))
         return ExitStatus.SUCCESS
+
+    def refuse_link_down(self):
+        """Adding an address to a link that is down succeeds, yet nothing can reach it."""
+        flags = netif.link_flags(self.nic)
+        if flags is not None and not flags & netif.IFF_UP:
+            raise OCFError(ExitStatus.ERR_GENERIC, "interface %s is down: bring it up (ip link "
+                                                   "set %s up) and start again" % (self.nic, self.nic))
+        if flags is not None and not flags & netif.IFF_RUNNING:
+            raise OCFError(ExitStatus.ERR_GENERIC, "interface %s has no carrier (cable or switch "
+                                                   "port down)" % self.nic)
 
     def stop(self):
         self.validate(full=False)
-        self.stop_announcer()
-        if not any(self.holds_on_configured_nic(l) for l in self.labels_holding_ip()):
+        record = bootstate.load(self.record_path()) or {}
+        self.stop_announcer(record)
+        if record.get("ip") and (record["ip"] != self.params.ip
+                                 or self.nic and record.get("nic") != self.nic):
+            self.remove_recorded(record["ip"], record.get("nic"))
+        if any(self.holds_on_configured_nic(l) for l in self.labels_holding_ip()):
+            self.require_ip()
+            self.delete_address()
+        else:
             self.log.info("%s is not configured; nothing to do" % self.params.ip)
-            return ExitStatus.SUCCESS
+        if record:
+            self.run.change("remove %s" % self.record_path(),
+                            lambda: bootstate.remove(self.record_path()))
+        return ExitStatus.SUCCESS
+
+    def require_ip(self):
         if find_binary("ip") is None:
             raise OCFError(ExitStatus.ERR_INSTALLED, "ip is not installed; cannot remove %s"
                            % self.params.ip)
-        self.delete_address()
-        return ExitStatus.SUCCESS
+
+    def remove_recorded(self, ip, nic):
+        """The address start added before the parameters changed (pcs resource update
+        ip=...): it must not stay behind while another node takes over."""
+        found = [(device, prefix) for device, address, prefix in self.host_addresses()
+                 if address == netif.parse_ipv4(ip) and (not nic or device == nic)]
+        for device, prefix in found:
+            self.require_ip()
+            self.run(["ip", "-4", "addr", "del", "%s/%d" % (ip, prefix), "dev", device],
+                     timeout=10, check=True)
+
+    def record_path(self):
+        """What start set up in this boot (address, interface, announcer), for stop."""
+        return bootstate.path("%s.vip" % (self.op.instance or self.NAME))
+
+    def save_record(self, record):
+        self.run.change("record %s in %s" % (self.params.ip, self.record_path()),
+                        lambda: bootstate.save(self.record_path(), record))
 
     def holds_on_configured_nic(self, label):
         return not self.nic or netif.device_of(label) == self.nic
@@ -282,43 +329,40 @@ class VirtualIP(ResourceAgent):
         return netif.device_of(self.labels_holding_ip()[0])
 
     def announce(self):
+        """Gratuitous ARP; the PID of the background announcer, if one was started."""
         if not self.params.arp_count:
-            return
+            return None
         command = ["arping", "-U", "-c", self.params.arp_count, "-I", self.nic, self.params.ip]
         if not self.params.arp_background:
             self.run(command, timeout=self.params.arp_count + 2)
+            return None
+        return self.run.background(command)
+
+    def stop_announcer(self, record):
+        """End the background gratuitous ARP start left running: announcements that go
+        on after stop would make the next node's duplicate address detection see a
+        conflict."""
+        if not record.get("arping", "").isdigit():
             return
-        pid = self.run.background(command)
-        if pid is not None:
-            bootstate.save(self.announcer_record(), {"pid": str(pid)})
+        pid, ip = int(record["arping"]), record["ip"]
+        self.run.change("end gratuitous ARP for %s (pid %d)" % (ip, pid),
+                        lambda: end_announcer(pid, ip))
 
-    def announcer_record(self):
-        return bootstate.path("xcat-vip-%s.arping" % self.params.ip)
 
-    def stop_announcer(self):
-        """End this address's background gratuitous ARP: announcements that go on after
-        stop would make the next node's duplicate address detection see a conflict."""
-        record = bootstate.load(self.announcer_record()) or {}
-        if not record.get("pid", "").isdigit():
-            return
-        pid = int(record["pid"])
-        self.run.change("end gratuitous ARP for %s (pid %d)" % (self.params.ip, pid),
-                        lambda: self.end_announcer(pid))
-
-    def end_announcer(self, pid):
-        import os
+def end_announcer(pid, ip):
+    """SIGTERM to ``pid`` if it still is the arping announcing ``ip``."""
+    import os
+    import signal
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            argv = handle.read().split(b"\0")
+    except (IOError, OSError):
+        return
+    if argv and argv[0].rpartition(b"/")[2] == b"arping" and ip.encode() in argv:
         try:
-            with open("/proc/%d/cmdline" % pid, "rb") as handle:
-                argv = handle.read().split(b"\0")
-        except (IOError, OSError):
-            argv = []
-        if argv and argv[0].rpartition(b"/")[2] == b"arping" and self.params.ip.encode() in argv:
-            import signal
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
-        bootstate.remove(self.announcer_record())
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
 
 
 AGENT = VirtualIP

@@ -14,6 +14,14 @@ def seconds(value):
     return "%ds" % value
 
 
+def longdesc(param):
+    """The parameter's description, with its range when it has one (the OCF schema
+    has no attribute for it)."""
+    if param.minimum is None and param.maximum is None:
+        return param.longdesc
+    return "%s. Range: %d to %d." % (param.longdesc.rstrip("."), param.minimum, param.maximum)
+
+
 def parameter_xml(param):
     default = "" if param.default is None else " default=%s" % quoteattr(str(param.default))
     return (
@@ -22,7 +30,7 @@ def parameter_xml(param):
         '      <shortdesc lang="en">%s</shortdesc>\n'
         '      <content type="%s"%s/>\n'
         '    </parameter>\n'
-        % (quoteattr(param.name), param.unique, param.required, escape(param.longdesc),
+        % (quoteattr(param.name), param.unique, param.required, escape(longdesc(param)),
            escape(param.shortdesc), param.type, default))
 
 
