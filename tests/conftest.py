@@ -78,13 +78,14 @@ class FakeSystemdHost(object):
     """A FAKE host for xcat-services' unit tests (this host has no systemd as PID 1):
     units with states, answering like systemctl, pg_isready and xCAT's lsdef.
     ``units``: name -> [ActiveState, UnitFileState]; names absent are not installed;
-    ``failing``: command lines that exit 1."""
+    ``failing``: command lines that exit 1; ``answers``: command line -> (rc, out, err)."""
 
     def __init__(self, units, failing=(), consoleservice=None):
         self.units = dict((name, list(state)) for name, state in units.items())
         self.failing = set(failing)
         self.consoleservice = consoleservice
         self.sysv_enabled = {}    # units generated from SysV scripts: name -> enabled
+        self.answers = {}
 
     def show(self, names):
         blocks = []
@@ -103,6 +104,8 @@ class FakeSystemdHost(object):
     def respond(self, argv):
         if " ".join(argv) in self.failing:
             return 1, "", "%s failed on purpose" % argv[0]
+        if " ".join(argv) in self.answers:
+            return self.answers[" ".join(argv)]
         verb = argv[:2]
         if verb == ["systemctl", "show"]:
             return 0, self.show(argv[argv.index("--") + 1:]), ""
@@ -152,7 +155,8 @@ def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
         monkeypatch.setattr(services, "DEBIAN_CLUSTERS", str(clusters))
         monkeypatch.setattr(bootstate, "BOOT_ID_FILE", str(tmp_path / "boot_id"))
         monkeypatch.setattr(bootstate, "RUN_DIR", str(tmp_path / "run"))
-        monkeypatch.setattr(xcat, "port_open", lambda port, timeout: xcatd_answers)
+        monkeypatch.setattr(xcat, "xcatd_silence", lambda port, timeout: None if xcatd_answers
+                            else "xcatd does not answer on port %d: no TLS handshake" % port)
         monkeypatch.setattr(netif, "ipv4_addresses", lambda: list(addresses))
         environ = dict(("OCF_RESKEY_" + key, value) for key, value in (params or {}).items())
         environ.update({"OCF_RESKEY_CRM_meta_timeout": "600000",

@@ -18,6 +18,7 @@ RHEL_QUERY = SHOW + "postgresql xcatd named dhcpd chronyd ntpd conserver goconse
 DEBIAN_QUERY = (SHOW + "postgresql@15-main postgresql xcatd named isc-dhcp-server chrony ntpsec ntp "
                 "conserver-server goconserver")
 RHEL_UNITS = ["postgresql", "xcatd", "named", "dhcpd", "chronyd", "conserver"]
+PG_LIVENESS = "pg_isready -q -t 5"
 MGTIFNAME = ["lsdef -t network -i net,mask,mgtifname -c",
              "chdef -t network -o 10_0_0_0-255_255_255_0 mgtifname=eth0:0"]
 
@@ -380,7 +381,7 @@ def test_monitor_time_service_alone_does_not_make_the_stack_running(systemd_host
 def test_monitor_all_running_is_success(systemd_host, services_agent):
     status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"), interval_ms=30000)
     assert status == ExitStatus.SUCCESS
-    assert agent.run.executor.lines() == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY, PG_LIVENESS]
 
 
 def test_monitor_partly_running_names_the_units(systemd_host, services_agent):
@@ -392,18 +393,31 @@ def test_monitor_partly_running_names_the_units(systemd_host, services_agent):
     assert agent.reason == "partly running: named (failed), conserver (inactive) not running"
 
 
-def test_monitor_depth_10_connects_to_xcatd(systemd_host, services_agent):
-    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"), check_level=10,
-                            xcatd_answers=False, interval_ms=60000)
+def test_monitor_asks_xcatd_for_an_answer(systemd_host, services_agent):
+    status, agent = monitor(services_agent, systemd_host(RHEL_UNITS, active="active"),
+                            xcatd_answers=False, interval_ms=30000)
     assert status == ExitStatus.ERR_GENERIC
-    assert agent.reason == "xcatd does not answer on port 3001"
+    assert agent.reason == "xcatd does not answer on port 3001: no TLS handshake"
+
+
+@pytest.mark.parametrize("rc, reason", [
+    (2, "PostgreSQL does not answer within 5 s (hung?)"),
+    (1, "PostgreSQL rejects connections (starting or shutting down)"),
+])
+def test_monitor_asks_postgresql_for_an_answer(systemd_host, services_agent, rc, reason):
+    """A stopped postmaster's unit stays active: pg_isready, bounded, tells."""
+    host = systemd_host(RHEL_UNITS, active="active")
+    host.answers[PG_LIVENESS] = (rc, "", "")
+    status, agent = monitor(services_agent, host, interval_ms=30000)
+    assert status == ExitStatus.ERR_GENERIC and agent.reason == reason
+    assert agent.run.executor.timeouts[-1] == 7   # its own bound, within the monitor's
 
 
 def test_monitor_depth_20_runs_lsxcatd(systemd_host, services_agent):
     host = systemd_host(RHEL_UNITS, active="active")
     status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.SUCCESS
-    assert agent.run.executor.lines() == [RHEL_QUERY, "lsxcatd -a"]
+    assert agent.run.executor.lines() == [RHEL_QUERY, PG_LIVENESS, "lsxcatd -a"]
     host.failing.add("lsxcatd -a")
     status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.ERR_GENERIC

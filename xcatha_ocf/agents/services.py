@@ -23,6 +23,10 @@ from xcatha_ocf.runtime.status import CommandError, ExitStatus, OCFError
 from xcatha_ocf.runtime.systemd import SystemdUnavailable, Units
 
 POLL_SECONDS = 1.0
+LIVENESS_TIMEOUT = 5   # seconds PostgreSQL and xcatd get to answer a monitor
+PG_ISREADY = {1: "rejects connections (starting or shutting down)",
+              2: "does not answer within SECONDS s (hung?)",
+              3: "was not asked: pg_isready could not try to connect"}
 DEBIAN_CLUSTERS = "/etc/postgresql"    # Debian's postgresql-common: VERSION/NAME per cluster
 REGENERATION_ROLE = {stack.MAKEDNS: stack.DNS, stack.MAKEDHCP: stack.DHCP,
                      stack.MGTIFNAME: stack.XCATD}
@@ -61,9 +65,10 @@ class Services(ResourceAgent):
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
         "regenerated in this boot is recorded in /run/xcatha/INSTANCE.state, so starting a "
         "running stack redoes nothing expensive. Stop stops the units in reverse order and "
-        "reports every failure. Monitor depth 0 asks systemd, depth 10 connects to xcatd, "
-        "depth 20 runs "
-        "lsxcatd -a.")
+        "reports every failure. Monitor depth 0 asks systemd about the units and then "
+        "whether PostgreSQL (pg_isready) and xcatd (a TLS handshake on its port) answer "
+        "within 5 s each, so a hung postmaster or xcatd, whose port stays open, fails it; "
+        "depth 20 runs lsxcatd -a, a round trip through xcatd to its database.")
     PARAMETERS = (
         Parameter("services", default="", check=check_services,
                   shortdesc="Units to manage (override)",
@@ -114,7 +119,6 @@ class Services(ResourceAgent):
         Action("start", timeout=1800),
         Action("stop", timeout=300),
         Action("monitor", timeout=30, interval=30, depth=0),
-        Action("monitor", timeout=30, interval=61, depth=10),
         Action("monitor", timeout=60, interval=301, depth=20),
         Action("validate-all", timeout=60),
     )
@@ -373,16 +377,29 @@ class Services(ResourceAgent):
         if not_up:
             raise OCFError(ExitStatus.ERR_GENERIC, "partly running: %s not running" % ", ".join(
                 "%s (%s)" % (u, self.systemd.active_state(u)) for u in not_up))
-        if self.op.check_level >= 10 and stack.XCATD in self.units:
-            if not xcat.port_open(self.params.xcatd_port, self.op.budget(5)):
-                raise OCFError(ExitStatus.ERR_GENERIC,
-                               "xcatd does not answer on port %d" % self.params.xcatd_port)
+        self.check_answers()
         if self.op.check_level >= 20 and stack.XCATD in self.units:
             result = self.xcat.round_trip()
             if not result.ok:
                 raise OCFError(ExitStatus.ERR_GENERIC,
                                "xCAT round trip failed: " + result.summary())
         return ExitStatus.SUCCESS
+
+    def check_answers(self):
+        """Units reported active can still hang (a stopped postmaster or xcatd keeps
+        its port open): each must answer within LIVENESS_TIMEOUT seconds."""
+        if stack.DATABASE in self.units:
+            result = self.run.query(["pg_isready", "-q", "-t", LIVENESS_TIMEOUT],
+                                    timeout=LIVENESS_TIMEOUT + 2)
+            if not result.ok:
+                raise OCFError(ExitStatus.ERR_GENERIC, "PostgreSQL %s" % PG_ISREADY.get(
+                    result.rc, "check failed: " + result.summary()).replace(
+                        "SECONDS", str(LIVENESS_TIMEOUT)))
+        if stack.XCATD in self.units:
+            silence = xcat.xcatd_silence(self.params.xcatd_port,
+                                         self.op.budget(LIVENESS_TIMEOUT))
+            if silence:
+                raise OCFError(ExitStatus.ERR_GENERIC, silence)
 
     # -- executing a plan --------------------------------------------------------------
 
@@ -449,7 +466,7 @@ class Services(ResourceAgent):
 
     def step_wait_xcatd(self, step, record):
         self.wait_for("xcatd answers on port %d" % step.port, step.timeout,
-                      lambda: xcat.port_open(step.port, self.op.budget(2)))
+                      lambda: xcat.xcatd_silence(step.port, self.op.budget(2)) is None)
 
     def wait_for(self, what, ceiling, check):
         def wait():

@@ -45,14 +45,29 @@ def network_contains(net, mask, address):
         return False
 
 
-def port_open(port, timeout):
-    """True when something accepts a TCP connection on localhost:port."""
+def xcatd_silence(port, timeout):
+    """Why xcatd does not answer on localhost:port, or None when it does.
+
+    Answering means taking part in a TLS handshake within ``timeout`` seconds: a
+    refused client certificate is an answer too.  A hung xcatd (stopped, or stuck)
+    still has its port open, because the kernel completes the TCP connection for
+    it; only the handshake tells.  ssl is imported here, for the monitor that asks."""
     import socket
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=timeout).close()
-    except (OSError, socket.timeout):
-        return False
-    return True
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+            with context.wrap_socket(connection):
+                return None
+    except socket.timeout:
+        return ("xcatd does not answer on port %d: no TLS handshake within %gs (hung?)"
+                % (port, timeout))
+    except ssl.SSLError:
+        return None
+    except OSError as error:
+        return "xcatd does not answer on port %d: %s" % (port, error.strerror or error)
 
 
 class Client(object):
