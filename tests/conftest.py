@@ -80,10 +80,10 @@ class FakeSystemdHost(object):
     ``units``: name -> [ActiveState, UnitFileState]; names absent are not installed;
     ``failing``: command lines that exit 1; ``answers``: command line -> (rc, out, err)."""
 
-    def __init__(self, units, failing=(), consoleservice=None):
+    def __init__(self, units, failing=(), consoleservice=None, domain="cluster.lab"):
         self.units = dict((name, list(state)) for name, state in units.items())
         self.failing = set(failing)
-        self.consoleservice = consoleservice
+        self.site = {"consoleservice": consoleservice, "domain": domain}
         self.sysv_enabled = {}    # units generated from SysV scripts: name -> enabled
         self.answers = {}
 
@@ -122,8 +122,9 @@ class FakeSystemdHost(object):
         if argv[:3] == ["lsdef", "-t", "network"]:
             return 0, XCAT_NETWORKS, ""
         if argv[:3] == ["lsdef", "-t", "site"]:
-            value = self.consoleservice
-            return 0, "clustersite: consoleservice=%s\n" % value if value else "", ""
+            attributes = argv[argv.index("-i") + 1].split(",")
+            return 0, "".join("clustersite: %s=%s\n" % (name, self.site[name])
+                              for name in attributes if self.site.get(name)), ""
         return 0, "", ""
 
 

@@ -19,6 +19,8 @@ DEBIAN_QUERY = (SHOW + "postgresql@15-main postgresql xcatd named isc-dhcp-serve
                 "conserver-server goconserver")
 RHEL_UNITS = ["postgresql", "xcatd", "named", "dhcpd", "chronyd", "conserver"]
 PG_LIVENESS = "pg_isready -q -t 5"
+DOMAIN = "lsdef -t site -i domain -c"
+SITE = "lsdef -t site -i master,nameservers -c"
 MGTIFNAME = ["lsdef -t network -i net,mask,mgtifname -c",
              "chdef -t network -o 10_0_0_0-255_255_255_0 mgtifname=eth0:0"]
 
@@ -53,21 +55,24 @@ def test_rhel_start_runs_the_documented_sequence(systemd_host, services_agent):
     assert start(agent) == ExitStatus.SUCCESS
     assert agent.run.executor.lines() == [
         RHEL_QUERY,
-        "systemctl disable postgresql xcatd named dhcpd chronyd conserver",
+        "systemctl disable postgresql xcatd named dhcpd conserver",
         "systemctl start postgresql",
         "pg_isready -q -t 2",
         "systemctl start xcatd",
     ] + MGTIFNAME + [
+        "lsdef -t site -i domain -c",
         "makedns -n",
         "systemctl start named",
         "makedhcp -n",
         "systemctl start dhcpd",
         "makedhcp -a",
-        "systemctl start chronyd",
         "makeconservercf",
         "systemctl start conserver",
+        SITE,
     ]
-    assert all(state == ["active", "disabled"] for state in host.units.values())
+    assert all(state == ["active", "disabled"] for name, state in host.units.items()
+               if name != "chronyd")
+    assert host.units["chronyd"] == ["inactive", "enabled"]   # never the group's to touch
 
 
 def test_debian_start_uses_the_cluster_instance_and_debian_names(systemd_host, services_agent):
@@ -84,14 +89,15 @@ def test_debian_start_uses_the_cluster_instance_and_debian_names(systemd_host, s
         "systemctl start postgresql@15-main",
         "pg_isready -q -t 2",
         "systemctl start xcatd",
+        "lsdef -t site -i domain -c",
         "makedns -n",
         "systemctl start named",
         "makedhcp -n",
         "systemctl start isc-dhcp-server",
         "makedhcp -a",
-        "systemctl start ntpsec",
         "makeconservercf",
         "systemctl start conserver-server",
+        SITE,
     ]
 
 
@@ -104,7 +110,7 @@ def test_debian_without_a_cluster_directory_uses_the_postgresql_unit(systemd_hos
         "postgresql xcatd named isc-dhcp-server chrony ntpsec ntp conserver-server goconserver")
     assert agent.run.executor.lines()[1:] == [
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
-        "systemctl start named", "systemctl start isc-dhcp-server", "systemctl start chrony"]
+        "systemctl start named", "systemctl start isc-dhcp-server", SITE]
 
 
 def test_goconserver_starts_before_makegocons(systemd_host, services_agent):
@@ -114,8 +120,8 @@ def test_goconserver_starts_before_makegocons(systemd_host, services_agent):
     start(agent)
     assert agent.run.executor.lines()[1:] == [
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
-        "systemctl start named", "systemctl start dhcpd", "systemctl start ntpd",
-        "systemctl start goconserver", "makegocons"]
+        "systemctl start named", "systemctl start dhcpd",
+        "systemctl start goconserver", "makegocons", SITE]
 
 
 @pytest.mark.parametrize("consoleservice, expected", [
@@ -127,7 +133,8 @@ def test_auto_console_with_both_installed_follows_site_consoleservice(consoleser
     agent = services_agent(host, params={"regenerate": "makeconservercf",
                                                "mgtifname": "none"})
     start(agent)
-    assert agent.run.executor.lines()[-3:] == ["lsdef -t site -i consoleservice -c"] + expected
+    assert agent.run.executor.lines()[-4:] == ["lsdef -t site -i consoleservice -c"] + expected + [
+        SITE]
     chosen = expected[0].split()[-1] if consoleservice else "conserver"
     assert bootstate.load(agent.record_path)["console"] == chosen
 
@@ -138,13 +145,13 @@ def test_explicit_console_ignores_the_other_one(systemd_host, services_agent):
                                                "mgtifname": "none"})
     start(agent)
     assert "systemctl start conserver" not in agent.run.executor.lines()
-    assert agent.run.executor.lines()[-1] == "systemctl start goconserver"
+    assert agent.run.executor.lines()[-2:] == ["systemctl start goconserver", SITE]
 
 
 def test_auto_console_with_no_console_server_installed_runs_none(systemd_host, services_agent):
     agent = services_agent(systemd_host(RHEL_UNITS[:-1]), params={"mgtifname": "none"})
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.executor.lines()[-1] == "systemctl start chronyd"
+    assert agent.run.executor.lines()[-2:] == ["makedhcp -a", SITE]
 
 
 def test_console_none_and_a_services_override(systemd_host, services_agent):
@@ -157,7 +164,7 @@ def test_console_none_and_a_services_override(systemd_host, services_agent):
         SHOW + "postgresql xcatd named kea-dhcp4-server chronyd",
         "systemctl start postgresql", "pg_isready -q -t 2", "systemctl start xcatd",
         "systemctl start named", "makedhcp -n", "systemctl start kea-dhcp4-server",
-        "makedhcp -a", "systemctl start chronyd"]
+        "makedhcp -a", SITE]
 
 
 def test_disable_boot_units_off_leaves_enablement_alone_and_warns(systemd_host, services_agent):
@@ -174,7 +181,7 @@ def test_start_twice_redoes_nothing_expensive(systemd_host, services_agent):
     start(services_agent(host))
     again = services_agent(host)
     assert start(again) == ExitStatus.SUCCESS
-    assert again.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2"]
+    assert again.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2", SITE]
 
 
 def test_regeneration_reruns_after_reboot_or_when_its_service_died(systemd_host, services_agent):
@@ -183,12 +190,12 @@ def test_regeneration_reruns_after_reboot_or_when_its_service_died(systemd_host,
     host.units["named"][0] = "failed"
     agent = services_agent(host)
     start(agent)
-    assert agent.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2", "makedns -n",
-                                  "systemctl start named"]
+    assert agent.run.executor.lines() == [RHEL_QUERY, "pg_isready -q -t 2", DOMAIN, "makedns -n",
+                                          "systemctl start named", SITE]
     rebooted = services_agent(host, boot_id="boot-2")
     start(rebooted)
-    assert rebooted.run.executor.lines()[2:] == MGTIFNAME + ["makedns -n", "makedhcp -n", "makedhcp -a",
-                                                     "makeconservercf"]
+    assert rebooted.run.executor.lines()[2:] == MGTIFNAME + [
+        DOMAIN, "makedns -n", "makedhcp -n", "makedhcp -a", "makeconservercf", SITE]
 
 
 def test_changed_configuration_regenerates_again(systemd_host, services_agent):
@@ -209,7 +216,6 @@ def test_parallel_regenerate_runs_both_sequences(systemd_host, services_agent):
     dhcp = [c for c in tail if "dhcp" in c]
     assert dns == ["makedns -n", "systemctl start named"]
     assert dhcp == ["makedhcp -n", "systemctl start dhcpd", "makedhcp -a"]
-    assert tail[-1] == "systemctl start chronyd"
     assert sorted(bootstate.load(agent.record_path)["done"].split()) == ["makedhcp", "makedns"]
 
 
@@ -239,11 +245,11 @@ def test_makedhcp_a_failure_is_a_warning_and_is_retried_next_start(systemd_host,
     agent = services_agent(host, params={"mgtifname": "none"})
     assert start(agent) == ExitStatus.SUCCESS
     assert "makedhcp -a failed, continuing" in logged(agent)
-    assert agent.run.executor.lines()[-1] == "systemctl start conserver"
+    assert agent.run.executor.lines()[-2:] == ["systemctl start conserver", SITE]
     host.failing.clear()
     again = services_agent(host, params={"mgtifname": "none"})
     start(again)
-    assert again.run.executor.lines()[2:] == ["makedhcp -n", "makedhcp -a"]
+    assert again.run.executor.lines()[2:] == ["makedhcp -n", "makedhcp -a", SITE]
 
 
 def test_failed_unit_start_stops_the_plan(systemd_host, services_agent):
@@ -294,9 +300,9 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(systemd_host, service
     host = systemd_host(RHEL_UNITS, enabled="enabled")
     agent = services_agent(host, dry_run=True, params={"parallel_regenerate": "yes"})
     assert start(agent) == ExitStatus.SUCCESS
-    assert agent.run.executor.lines() == [RHEL_QUERY]
+    assert agent.run.executor.lines() == [RHEL_QUERY, DOMAIN, SITE]   # dry-run runs queries
     assert agent.run.out.getvalue().splitlines() == [
-        "dry-run: would run: systemctl disable postgresql xcatd named dhcpd chronyd conserver",
+        "dry-run: would run: systemctl disable postgresql xcatd named dhcpd conserver",
         "dry-run: would run: systemctl start postgresql",
         "dry-run: would wait up to 120s until postgresql accepts connections",
         "dry-run: would run: systemctl start xcatd",
@@ -309,7 +315,6 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(systemd_host, service
         "dry-run: would run: makedhcp -n",
         "dry-run: would run: systemctl start dhcpd",
         "dry-run: would run: makedhcp -a",
-        "dry-run: would run: systemctl start chronyd",
         "dry-run: would run: makeconservercf",
         "dry-run: would run: systemctl start conserver",
     ]
@@ -324,7 +329,9 @@ def test_stop_runs_in_reverse_and_keeps_going_past_failures(systemd_host, servic
     agent = services_agent(host, action="stop")
     with pytest.raises(OCFError) as error:
         agent.dispatch("stop")
-    assert agent.run.executor.lines() == [RHEL_QUERY] + ["systemctl stop " + u for u in reversed(RHEL_UNITS)]
+    assert agent.run.executor.lines() == [RHEL_QUERY] + [
+        "systemctl stop " + u for u in reversed(RHEL_UNITS) if u != "chronyd"]
+    assert host.units["chronyd"][0] == "active"           # the time service keeps running
     assert error.value.reason == ("stop failed: systemctl stop named exited 1: "
                                   "systemctl failed on purpose")
     assert host.units["postgresql"][0] == "inactive"
@@ -417,7 +424,7 @@ def test_monitor_depth_20_runs_lsxcatd(systemd_host, services_agent):
     host = systemd_host(RHEL_UNITS, active="active")
     status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.SUCCESS
-    assert agent.run.executor.lines() == [RHEL_QUERY, PG_LIVENESS, "lsxcatd -a"]
+    assert agent.run.executor.lines() == [RHEL_QUERY, PG_LIVENESS, "lsxcatd -a", SITE]
     host.failing.add("lsxcatd -a")
     status, agent = monitor(services_agent, host, check_level=20, interval_ms=300000)
     assert status == ExitStatus.ERR_GENERIC
@@ -560,3 +567,51 @@ def test_stop_stops_what_start_started_after_the_units_changed(systemd_host, ser
     assert stop.dispatch("stop") == ExitStatus.SUCCESS
     assert stop.run.executor.lines()[1] == "systemctl stop conserver"
     assert all(state[0] == "inactive" for state in host.units.values())
+
+
+def test_the_time_service_is_checked_never_started_stopped_or_disabled(systemd_host,
+                                                                         services_agent):
+    host = systemd_host(RHEL_UNITS, enabled="enabled")
+    agent = services_agent(host, params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert not any("chronyd" in line for line in agent.run.executor.lines()[1:])
+    assert ("the time service chronyd does not run here: enable and start it on both nodes "
+            "(systemctl enable --now chronyd)") in logged(agent)
+    status, _ = monitor(services_agent, host, interval_ms=30000)
+    assert status == ExitStatus.SUCCESS                  # its absence fails no monitor
+
+
+def test_without_a_domain_makedns_is_skipped_with_a_warning(systemd_host, services_agent):
+    """As xCAT's own HA script does: makedns -n only when site.domain is set."""
+    host = systemd_host(RHEL_UNITS, domain=None)
+    agent = services_agent(host, params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    assert "makedns -n" not in agent.run.executor.lines()
+    assert "systemctl start named" in agent.run.executor.lines()
+    assert "site.domain is not set, so makedns -n is skipped" in logged(agent)
+    assert "makedns" not in bootstate.load(agent.record_path)["done"].split()
+
+
+def test_a_site_table_naming_this_node_degrades_the_monitor(systemd_host, services_agent,
+                                                            monkeypatch, tmp_path):
+    """site.master and cfgloc's host on this node's own address: start warns, and the
+    monitor says so as OCF_DEGRADED (190), which pcs status shows without a recovery."""
+    from xcatha_ocf.runtime import xcat
+    cfgloc = tmp_path / "cfgloc"
+    cfgloc.write_text("Pg:dbname=xcatdb;host=10.0.0.2|xcatadm|secret\n")
+    monkeypatch.setattr(xcat, "CFGLOC", str(cfgloc))
+    host = systemd_host(RHEL_UNITS)
+    host.site.update(master="10.0.0.2", nameservers="10.0.0.1")
+    agent = services_agent(host, params={"mgtifname": "none"})
+    assert start(agent) == ExitStatus.SUCCESS
+    expected = ("site.master is 10.0.0.2, this node's own address; the host in %s is 10.0.0.2, "
+                "this node's own address: the virtual IP belongs there" % cfgloc)
+    assert expected in logged(agent)
+    status, agent = monitor(services_agent, host, interval_ms=30000)
+    assert status == ExitStatus.DEGRADED and agent.reason.startswith(expected)
+    host.site.update(master="10.0.0.1")
+    cfgloc.write_text("Pg:dbname=xcatdb;host=10.0.0.1|xcatadm|secret\n")
+    status, _ = monitor(services_agent, host, check_level=20, interval_ms=300000)
+    assert status == ExitStatus.SUCCESS          # the deep monitor reads the table again
+    status, _ = monitor(services_agent, host, interval_ms=30000)
+    assert status == ExitStatus.SUCCESS

@@ -46,7 +46,7 @@ def test_start_monitor_stop_against_real_processes(stack, xcat_root):
     assert [c.split()[0] + " " + c.split()[-1] for c in calls(env) if c.startswith(("start", "restart"))] == [
         "start postgresql", "start xcatd", "restart named", "start named",
         "restart isc-dhcp-server", "start isc-dhcp-server", "restart isc-dhcp-server",
-        "start chrony", "start conserver-server"]
+        "start conserver-server"]
     port = int(params["xcatd_port"])
     assert "mgtifname=lo\n" in xcat(xcat_root, port, "lsdef", "-t", "network", "-c").stdout
     assert os.path.exists(os.path.join(xcat_root, "var/lib/bind/db.cluster.lab"))

@@ -32,6 +32,17 @@ REGENERATION_ROLE = {stack.MAKEDNS: stack.DNS, stack.MAKEDHCP: stack.DHCP,
                      stack.MGTIFNAME: stack.XCATD}
 
 
+def own_addresses(found):
+    """This node's own IPv4 addresses: not loopback, not on an alias label such as
+    eth0:0 (the virtual IP)."""
+    return set(address for label, address, _ in found
+               if ":" not in label and not address.startswith("127."))
+
+
+class StepSkipped(Exception):
+    """A step that does not apply here; the message says why, as a warning."""
+
+
 def check_services(text):
     stack.parse_services(text)
     return text
@@ -56,16 +67,18 @@ def database_instance(family):
 
 class Services(ResourceAgent):
     NAME = "xcat-services"
-    SHORTDESC = "The xCAT service stack: PostgreSQL, xcatd, DNS, DHCP, time, console"
+    SHORTDESC = "The xCAT service stack: PostgreSQL, xcatd, DNS, DHCP, console"
     LONGDESC = (
-        "Starts postgresql, xcatd, named, the DHCP server, the time service and conserver or "
+        "Starts postgresql, xcatd, named, the DHCP server and conserver or "
         "goconserver in the order of xCAT's management-node HA procedure, waits for PostgreSQL "
         "and xcatd to answer, sets networks.mgtifname to the virtual IP's label and regenerates "
         "DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a, "
         "makeconservercf or makegocons). Unit names follow the distribution. What was "
         "regenerated in this boot is recorded in /run/xcatha/INSTANCE.state, so starting a "
         "running stack redoes nothing expensive. Stop stops the units in reverse order and "
-        "reports every failure. Monitor depth 0 asks systemd about the units and then "
+        "reports every failure. The time service (chrony or ntpd) is not part of the stack: "
+        "both nodes keep their clocks in sync all the time, so it is never stopped or "
+        "disabled, and start only warns when it does not run. Monitor depth 0 asks systemd about the units and then "
         "whether PostgreSQL (pg_isready) and xcatd (a TLS handshake on its port) answer "
         "within 5 s each, so a hung postmaster or xcatd, whose port stays open, fails it; "
         "depth 20 runs lsxcatd -a, a round trip through xcatd to its database.")
@@ -76,10 +89,10 @@ class Services(ResourceAgent):
                            "ROLE=UNIT with ROLE one of database, xcatd, dns, dhcp, time, console "
                            "(for example 'postgresql@15-main xcatd named dhcp=kea-dhcp4-server "
                            "chrony'). They always run in role order; a role left out is not "
-                           "managed. Empty: detected per distribution (RHEL/SLES postgresql, "
-                           "xcatd, named, dhcpd, chronyd or ntpd; Debian/Ubuntu "
-                           "postgresql@VER-main or postgresql, xcatd, named, isc-dhcp-server, "
-                           "chrony or ntpsec)."),
+                           "managed; the time unit is only checked. Empty: detected per "
+                           "distribution (RHEL/SLES postgresql, xcatd, named, dhcpd, chronyd or "
+                           "ntpd; Debian/Ubuntu postgresql@VER-main or postgresql, xcatd, named, "
+                           "isc-dhcp-server, chrony or ntpsec)."),
         Parameter("console", default="auto", check=checks.one_of(*stack.CONSOLE_CHOICES),
                   shortdesc="Console service: auto, conserver, goconserver or none",
                   longdesc="Which console server to run, never both. auto: the one installed; "
@@ -318,7 +331,38 @@ class Services(ResourceAgent):
             self.log.info("xCAT stack already running; nothing to do")
         self.save_record(record)      # first: a start that dies half-way is still undone
         self.execute(plan, record)
+        if stack.XCATD in self.units:
+            self.check_site_table(record)
+        self.check_time_service()
         return ExitStatus.SUCCESS
+
+    def check_site_table(self, record):
+        """site.master, site.nameservers and cfgloc's host must be the virtual IP, or
+        compute and service nodes follow this node's own address, which is gone after
+        a failover.  What is wrong goes into the record; the monitor reports it as
+        degraded, so it shows in pcs status without stopping anything."""
+        own = own_addresses(netif.ipv4_addresses())
+        values, _ = self.xcat.site("master", "nameservers")
+        found = [("site.master", values["master"])] + [
+            ("site.nameservers", value.strip()) for value in values["nameservers"].split(",")] + [
+            ("the host in %s" % xcat.CFGLOC, xcat.cfgloc_host() or "")]
+        problems = ["%s is %s, this node's own address" % (what, value)
+                    for what, value in found if value in own]
+        record["site"] = ("%s: the virtual IP belongs there (chdef -t site master=VIP "
+                          "nameservers=VIP; cfgloc host=VIP)" % "; ".join(problems)
+                          if problems else "")
+        if problems:
+            self.log.warning(record["site"])
+        self.save_record(record)
+
+    def check_time_service(self):
+        """The procedure wants the clocks of both nodes in sync: a warning, never a
+        failure, since the time service is not part of the group."""
+        unit = self.units.get(stack.TIME)
+        if unit and not self.systemd.is_up(unit):
+            self.log.warning("the time service %s does not run here: enable and start it on "
+                             "both nodes (systemctl enable --now %s); xCAT needs synchronized "
+                             "clocks" % (unit, unit))
 
     def stop(self):
         """Stop the units, in reverse order: those start ran in this boot (recorded,
@@ -367,11 +411,8 @@ class Services(ResourceAgent):
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
         units = self.monitored_units()
-        # Distributions run the time service on every node for its own clock: alone it
-        # does not make the stack running.
-        others = [u for u in units if u != self.units.get(stack.TIME)]
-        if all(self.systemd.is_down(u) for u in others):
-            self.log.debug("stopped: %s" % " ".join(others))
+        if all(self.systemd.is_down(u) for u in units):
+            self.log.debug("stopped: %s" % " ".join(units))
             return ExitStatus.NOT_RUNNING
         not_up = [u for u in units if not self.systemd.is_up(u)]
         if not_up:
@@ -383,6 +424,10 @@ class Services(ResourceAgent):
             if not result.ok:
                 raise OCFError(ExitStatus.ERR_GENERIC,
                                "xCAT round trip failed: " + result.summary())
+            self.check_site_table(self.read_record())
+        site = self.read_record().get("site")
+        if site:
+            raise OCFError(ExitStatus.DEGRADED, site)
         return ExitStatus.SUCCESS
 
     def check_answers(self):
@@ -413,6 +458,9 @@ class Services(ResourceAgent):
         began = time.monotonic()
         try:
             getattr(self, "step_" + step.kind.replace("-", "_"))(step, record)
+        except StepSkipped as skipped:
+            self.log.warning(str(skipped))
+            return
         except (OCFError, CommandError) as error:
             if step.fatal:
                 raise
@@ -454,6 +502,16 @@ class Services(ResourceAgent):
         result = runner(step.argv, timeout=step.timeout)
         if not result.ok:
             raise OCFError(ExitStatus.ERR_GENERIC, result.summary())
+
+    def step_makedns(self, step, record):
+        """xCAT's HA procedure runs makedns -n only when site.domain is set: without
+        one it cannot make the zones, and DNS is not worth failing the start for."""
+        values, result = self.xcat.site("domain")
+        if not values["domain"] and (result.ok or self.run.dry_run):
+            raise StepSkipped("site.domain is not set, so %s is skipped: set it (chdef -t "
+                              "site domain=cluster.example) and restart xcat-services"
+                              % step.describe())
+        self.step_run(step, record)
 
     def step_start(self, step, record):
         result = self.run(["systemctl", "start", step.unit], timeout=step.timeout)
@@ -511,7 +569,8 @@ class Services(ResourceAgent):
         return labels[0], addresses
 
     def step_console_auto(self, step, record):
-        named, result = self.xcat.site("consoleservice")
+        values, result = self.xcat.site("consoleservice")
+        named = values["consoleservice"]
         kind = stack.GOCONSERVER if named == stack.GOCONSERVER else stack.CONSERVER
         if not result.ok and not self.run.dry_run:
             self.log.warning("cannot read site.consoleservice (%s); using conserver"

@@ -278,7 +278,7 @@ def run_action(agent_class, action, op, environ, logger):
 
 def fail(logger, status, reason, prefix=EXIT_REASON_PREFIX):
     """Log the reason and hand it to Pacemaker as the exit reason."""
-    level = "info" if status == ExitStatus.NOT_RUNNING else "error"
+    level = {ExitStatus.NOT_RUNNING: "info", ExitStatus.DEGRADED: "warning"}.get(status, "error")
     logger.log(level, reason)
     sys.stderr.write("%s%s\n" % (prefix, reason.replace("\n", " ")))
     return status

@@ -13,6 +13,9 @@ from xcatha_ocf.runtime.xcat import XCATD_PORT
 DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE = "database", "xcatd", "dns", "dhcp", "time", "console"
 ROLES = (DATABASE, XCATD, DNS, DHCP, TIME, CONSOLE)
 CONSERVER, GOCONSERVER = "conserver", "goconserver"
+# The roles the stack starts and stops, in start order.  The time service is not one:
+# both nodes keep their clocks in sync all the time; it is only checked.
+MANAGED = (DATABASE, XCATD, DNS, DHCP, CONSERVER, GOCONSERVER)
 CONSOLE_CHOICES = ("auto", CONSERVER, GOCONSERVER, "none")
 MAKEDNS, MAKEDHCP, MAKECONSOLE, MGTIFNAME = "makedns", "makedhcp", "makeconservercf", "mgtifname"
 REGENERATIONS = (MAKEDNS, MAKEDHCP, MAKECONSOLE)
@@ -148,14 +151,15 @@ def select_console(units, loaded, console, listed=False):
 
 
 def ordered_units(units):
-    return [units[role] for role in (DATABASE, XCATD, DNS, DHCP, TIME, CONSERVER, GOCONSERVER)
-            if role in units]
+    """The managed units (no time service), in start order."""
+    return [units[role] for role in MANAGED if role in units]
 
 
 class Step(object):
     """One step of a plan.
 
-    kind: "run" (argv), "start" / "stop" (unit), "wait-database", "wait-xcatd",
+    kind: "run" (argv), "makedns" (argv, when xCAT's site.domain is set), "start" /
+    "stop" (unit), "wait-database", "wait-xcatd",
     "mgtifname" (label), "console-auto" (choose from xCAT's site table, then
     run the chosen console's steps), "parallel" (branches: lists of steps).
     ``record`` names the regeneration the step completes; ``fatal`` false makes
@@ -177,7 +181,7 @@ class Step(object):
         self.port = port
 
     def describe(self):
-        if self.kind == "run":
+        if self.kind in ("run", "makedns"):
             return " ".join(self.argv)
         if self.kind in ("start", "stop"):
             return "systemctl %s %s" % (self.kind, self.unit)
@@ -223,7 +227,7 @@ def dns_steps(units, settings, active, done):
         return []
     steps = []
     if regenerate(settings, MAKEDNS, done):
-        steps.append(Step("run", ["makedns", "-n"], timeout=settings.makedns_timeout,
+        steps.append(Step("makedns", ["makedns", "-n"], timeout=settings.makedns_timeout,
                           record=MAKEDNS))
     return steps + start_unit(units[DNS], active)
 
@@ -276,13 +280,11 @@ def start_plan(units, settings, active=(), done=(), enabled=()):
                               fatal=False))
     dns = dns_steps(units, settings, active, done)
     dhcp = dhcp_steps(units, settings, active, done)
-    regenerating = [any(step.kind == "run" for step in side) for side in (dns, dhcp)]
+    regenerating = [any(step.kind in ("run", "makedns") for step in side) for side in (dns, dhcp)]
     if settings.parallel and all(regenerating):
         steps.append(Step("parallel", branches=[dns, dhcp]))
     else:
         steps += dns + dhcp
-    if TIME in units:
-        steps += start_unit(units[TIME], active)
     consoles = [kind for kind in (CONSERVER, GOCONSERVER) if kind in units]
     if len(consoles) == 2:
         steps.append(Step("console-auto"))

@@ -8,6 +8,7 @@ from xcatha_ocf.runtime import netif
 
 XCATD_PORT = 3001
 BIN_DIRS = ("/opt/xcat/bin", "/opt/xcat/sbin")
+CFGLOC = "/etc/xcat/cfgloc"
 QUERY_TIMEOUT = 60
 # The xCAT commands the agents run (xCAT installs them, not the distribution).
 COMMANDS = ("lsdef", "chdef", "lsxcatd", "makedns", "makedhcp", "makeconservercf", "makegocons")
@@ -35,6 +36,21 @@ def parse_lsdef(text):
         if sep and eq:
             objects.setdefault(name.strip(), {})[attr.strip()] = value.strip()
     return objects
+
+
+def cfgloc_host(path=None):
+    """The database host in xCAT's cfgloc (``Pg:dbname=xcatdb;host=10.0.0.1|user|pw``),
+    or None where it names none (SQLite) or cannot be read."""
+    try:
+        with open(path or CFGLOC) as handle:
+            text = handle.readline()
+    except (IOError, OSError):
+        return None
+    for item in text.split("|", 1)[0].partition(":")[2].split(";"):
+        key, _, value = item.partition("=")
+        if key.strip() == "host":
+            return value.strip()
+    return None
 
 
 def network_contains(net, mask, address):
@@ -86,11 +102,12 @@ class Client(object):
         return self.run(["chdef", "-t", "network", "-o", network, "mgtifname=" + label],
                         timeout=QUERY_TIMEOUT)
 
-    def site(self, attribute):
-        """(value or "", Result) of a site table attribute."""
-        result = self.run.query(["lsdef", "-t", "site", "-i", attribute, "-c"],
+    def site(self, *attributes):
+        """({attribute: value or ""}, Result) for site table ``attributes``."""
+        result = self.run.query(["lsdef", "-t", "site", "-i", ",".join(attributes), "-c"],
                                 timeout=QUERY_TIMEOUT)
-        return parse_lsdef(result.out).get("clustersite", {}).get(attribute, ""), result
+        values = parse_lsdef(result.out).get("clustersite", {})
+        return dict((name, values.get(name, "")) for name in attributes), result
 
     def round_trip(self, timeout=QUERY_TIMEOUT):
         """``lsxcatd -a``: through xcatd to its database and back."""
