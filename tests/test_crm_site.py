@@ -108,7 +108,9 @@ def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
     ops = crmconfig.member_operations(Deep, fencing=True)
     assert [(o.name, o.interval, o.timeout, o.check_level) for o in ops] == [
         ("start", "0s", "60s", None), ("stop", "0s", "90s", None),
-        ("monitor", "20s", "20s", None), ("monitor", "120s", "60s", "10")]
+        ("monitor", "20s", "20s", None), ("monitor", "120s", "60s", "10"),
+        ("monitor", "21s", "20s", None)]
+    assert [o.role for o in ops] == [None] * 4 + ["Stopped"]
     text = render(Configuration(build_site(example())), "pcs")
     assert "op monitor interval=120s timeout=60s on-fail=restart OCF_CHECK_LEVEL=10" in text
 

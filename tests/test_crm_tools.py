@@ -212,3 +212,28 @@ def test_without_fencing_a_failed_stop_blocks_instead_of_fencing(tmp_path):
     places = placement(after)
     assert places["xcat-shared"] == "xcatmn1" and places["xcat-services"] is None
     assert "(blocked)" in transition
+
+
+def test_a_stray_service_on_the_passive_node_is_stopped_there_only(cib_for):
+    """xcatd started by hand on xcatmn2 while the group runs on xcatmn1: the Stopped-role
+    monitor finds it and Pacemaker stops that copy, and nothing on xcatmn1 restarts."""
+    policy, step = cib_for
+    running_on_xcatmn1(step)
+    _, transition = step("--op-inject", "xcat-services_monitor_31000@xcatmn2=0")
+    actions = " ".join(transition.split())
+    assert summary(transition) == ["* Restart xcat-services ( xcatmn1 )"]   # a pseudo restart:
+    assert "xcat-services stop on xcatmn2" in actions
+    assert "xcat-services stop on xcatmn1" not in actions          # nothing stops there,
+    assert "xcat-services start on xcatmn1" not in actions         # nothing starts again
+
+
+def test_a_stray_vip_on_the_passive_node_is_removed_there(cib_for):
+    """The VIP added by hand on xcatmn2: its Stopped-role monitor finds it and Pacemaker
+    removes it there (2.1.5 also restarts the members after the VIP on xcatmn1)."""
+    policy, step = cib_for
+    running_on_xcatmn1(step)
+    _, transition = step("--op-inject", "xcat-vip_monitor_11000@xcatmn2=0")
+    actions = " ".join(transition.split())
+    assert "xcat-vip stop on xcatmn2" in actions and "xcat-vip stop on xcatmn1" not in actions
+    after, _ = step()
+    assert placement(after)["xcat-vip"] == "xcatmn1"

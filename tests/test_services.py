@@ -359,8 +359,12 @@ def test_stop_stops_only_what_runs_and_both_consoles_when_auto(systemd_host, ser
 
 # -- monitor -------------------------------------------------------------------------------
 
-def monitor(services_agent, host, **options):
+def monitor(services_agent, host, started=True, **options):
+    """The monitor on the node where the group runs (``started``: start ran here in this
+    boot, as its record says) or on another node."""
     agent = services_agent(host, action="monitor", **options)
+    if started and bootstate.load(agent.record_path) is None:
+        bootstate.save(agent.record_path, {"done": ""})
     try:
         return agent.dispatch("monitor"), agent
     except OCFError as error:
@@ -615,3 +619,15 @@ def test_a_site_table_naming_this_node_degrades_the_monitor(systemd_host, servic
     assert status == ExitStatus.SUCCESS          # the deep monitor reads the table again
     status, _ = monitor(services_agent, host, interval_ms=30000)
     assert status == ExitStatus.SUCCESS
+
+
+def test_services_found_where_no_start_ran_are_reported_running_to_be_stopped(systemd_host,
+                                                                            services_agent):
+    """xcatd started by hand on the passive node: the Stopped-role monitor reports it
+    running (0, not a failure), so that Pacemaker stops it there."""
+    host = systemd_host(RHEL_UNITS)
+    host.units["xcatd"][0] = "active"
+    status, agent = monitor(services_agent, host, started=False, interval_ms=31000)
+    assert status == ExitStatus.SUCCESS
+    assert "running: xcatd, but this node did not start it in this boot" in logged(agent)
+    assert agent.run.executor.lines() == [RHEL_QUERY]      # no liveness check of a stray

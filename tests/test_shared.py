@@ -453,3 +453,15 @@ def test_stop_unmounts_what_start_mounted_after_the_parameters_changed(site):
     assert result.returncode == 0, result.stderr
     assert site.mounted() == []
     assert bootstate.load(RECORD) is None
+
+
+def test_a_bind_made_by_hand_where_no_start_ran_is_reported_running(site):
+    """A shared directory bound by hand on the passive node: reported running, so that
+    the cluster unmounts it there (a second node writing to shared storage)."""
+    site.ns.sh("mount --bind %s%s %s" % (site.shared_dir, site.directories[0],
+                                          site.directories[0]))
+    result = site.monitor()
+    assert result.returncode == 0
+    assert "this node did not start it in this boot" in result.stderr
+    assert site.agent("stop").returncode == 0
+    assert site.mounted() == []

@@ -290,3 +290,14 @@ def test_stop_after_the_address_changed_removes_the_one_start_added(net):
     assert result.returncode == 0, result.stderr
     assert vip_line(net.addresses()) == []
     assert bootstate.load(bootstate.path("test.vip")) is None
+
+
+def test_an_address_added_by_hand_where_no_start_ran_is_reported_running(net):
+    """The VIP put on the passive node by hand, even without its label: the Stopped-role
+    monitor reports it running so that the cluster removes it, not a failure."""
+    ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0")
+    result = net.agent("monitor", interval_ms=11000)
+    assert result.returncode == 0
+    assert "this node did not start it in this boot" in result.stderr
+    assert net.agent("stop").returncode == 0
+    assert vip_line(net.addresses()) == []

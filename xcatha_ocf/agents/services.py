@@ -250,11 +250,11 @@ class Services(ResourceAgent):
                             if self.systemd.enabled_at_boot(unit)]
         return self.enabled
 
-    def monitored_units(self):
+    def monitored_units(self, record):
         """The units that must run; of two installed consoles the one start chose."""
         units = dict(self.units)
         if stack.CONSERVER in units and stack.GOCONSERVER in units:
-            chosen = self.read_record().get("console")
+            chosen = record.get("console")
             running = [units[k] for k in (stack.CONSERVER, stack.GOCONSERVER)
                        if self.systemd.is_up(units[k])]
             keep = chosen if chosen in units.values() else (running or [units[stack.CONSERVER]])[0]
@@ -410,10 +410,13 @@ class Services(ResourceAgent):
                 self.log.info("cannot ask systemd (%s); reporting not running" % error.reason)
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
-        units = self.monitored_units()
+        record = self.read_record()
+        units = self.monitored_units(record)
         if all(self.systemd.is_down(u) for u in units):
             self.log.debug("stopped: %s" % " ".join(units))
             return ExitStatus.NOT_RUNNING
+        if not record:
+            return self.stray("running: %s" % " ".join(u for u in units if self.systemd.is_up(u)))
         not_up = [u for u in units if not self.systemd.is_up(u)]
         if not_up:
             raise OCFError(ExitStatus.ERR_GENERIC, "partly running: %s not running" % ", ".join(
@@ -424,8 +427,8 @@ class Services(ResourceAgent):
             if not result.ok:
                 raise OCFError(ExitStatus.ERR_GENERIC,
                                "xCAT round trip failed: " + result.summary())
-            self.check_site_table(self.read_record())
-        site = self.read_record().get("site")
+            self.check_site_table(record)
+        site = record.get("site")
         if site:
             raise OCFError(ExitStatus.DEGRADED, site)
         return ExitStatus.SUCCESS

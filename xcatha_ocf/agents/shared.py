@@ -238,6 +238,8 @@ class SharedDirectories(ResourceAgent):
                 return ExitStatus.NOT_RUNNING
             raise
         status, reason = self.state(mounts.read_mountinfo())
+        if status == ExitStatus.ERR_GENERIC and bootstate.load(self.record_path()) is None:
+            return self.stray(reason)
         if status != ExitStatus.SUCCESS:
             raise OCFError(status, reason)
         if self.op.check_level >= 10:

@@ -205,6 +205,9 @@ class VirtualIP(ResourceAgent):
     def monitor(self):
         self.validate(full=False)
         status, reason = self.state()
+        if status == ExitStatus.ERR_GENERIC and self.labels_holding_ip() \
+                and bootstate.load(self.record_path()) is None:
+            return self.stray(reason)
         if status != ExitStatus.SUCCESS:
             raise OCFError(status, reason)
         self.log.debug(reason)

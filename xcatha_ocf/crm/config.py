@@ -9,6 +9,13 @@ Policy choices, in one place:
 - a failed monitor restarts the group in place (on-fail=restart) until
   migration-threshold failures; a failed stop fences the node (on-fail=fence),
   or blocks the resource when the cluster has no fencing;
+- the passive node is watched: xcat-shared, xcat-vip and xcat-services also get a
+  monitor with role=Stopped (one second after their depth-0 one), so a bind, the
+  VIP or an xCAT service started there by hand or by a package upgrade is found;
+  with multiple-active=stop_unexpected Pacemaker then stops only that stray copy.
+  (xcat-pgsql-conf reports running only after a start in this boot, so there is
+  nothing to watch.)  Pacemaker 2.1.5 still restarts the members after a stray
+  VIP on the active node;
 - a FINITE resource-stickiness on the group (1000 by default) keeps it where it
   runs; INFINITY would make ``pcs resource move`` fail;
 - manual policy: a location score of -1 for the group on every node, never
@@ -25,17 +32,19 @@ Policy choices, in one place:
 from xcatha_ocf.agents import AGENTS, GROUP, PROVIDER, agent_class
 
 MEMBERS = tuple(AGENTS)
+WATCHED_WHERE_STOPPED = ("xcat-shared", "xcat-vip", "xcat-services")
 GROUP_PRIORITY = 10
 FENCE_MONITOR_INTERVAL = 60
 
 
 class Op(object):
-    def __init__(self, name, interval, timeout, on_fail=None, check_level=None):
+    def __init__(self, name, interval, timeout, on_fail=None, check_level=None, role=None):
         self.name = name
         self.interval = "%ds" % interval
         self.timeout = "%ds" % timeout
         self.on_fail = on_fail
         self.check_level = check_level
+        self.role = role
 
     @property
     def id_suffix(self):
@@ -88,7 +97,8 @@ def cluster_properties(site):
 
 def group_meta(site):
     meta = [("resource-stickiness", str(site.stickiness)),
-            ("migration-threshold", str(site.migration_threshold))]
+            ("migration-threshold", str(site.migration_threshold)),
+            ("multiple-active", "stop_unexpected")]
     if site.fencing and site.priority_fencing_delay:
         meta.append(("priority", str(GROUP_PRIORITY)))
     return meta
@@ -102,6 +112,9 @@ def member_operations(agent, fencing):
         level = str(monitor.depth) if monitor.depth else None
         ops.append(Op("monitor", monitor.interval, monitor.timeout, on_fail="restart",
                       check_level=level))
+    if agent.NAME in WATCHED_WHERE_STOPPED:
+        shallowest = agent.monitors()[0]
+        ops.append(Op("monitor", shallowest.interval + 1, shallowest.timeout, role="Stopped"))
     return ops
 
 

@@ -190,6 +190,15 @@ class ResourceAgent(object):
         self.validate(full=True)
         return ExitStatus.SUCCESS
 
+    def stray(self, reason):
+        """A monitor found part of the resource here although no start ran here in this
+        boot: a bind, an address or a service someone started by hand.  Reporting it as
+        running (not as failed) makes Pacemaker stop it here, where the resource must be
+        stopped, without counting a failure against this node."""
+        self.log.warning("%s, but this node did not start it in this boot: reporting it "
+                         "running, so that the cluster stops it here" % reason)
+        return ExitStatus.SUCCESS
+
     def dispatch(self, action):
         handler = {"start": self.start, "stop": self.stop, "monitor": self.monitor,
                    "validate-all": self.validate_all}[action]
