@@ -141,7 +141,7 @@ def test_deeper_monitors_get_their_own_interval_and_check_level(monkeypatch):
      "vip.netmask: '33': a prefix length must be between 1 and 32"),
     (lambda d: d["vip"].update(arp_count="many"), "vip.arp_count: expected a whole number, got 'many'"),
     (lambda d: d["vip"].update(colour="red"), "vip.colour: xcat-vip has no parameter colour"),
-    (lambda d: d["pgsql"].update(vip="10.0.0.9"), "pgsql.vip: derived from the rest"),
+    (lambda d: d.update(pgsql={"vip": "10.0.0.9"}), "pgsql.vip: derived from the rest"),
     (lambda d: d["shared"].pop("shared_dir"), "shared.shared_dir: missing"),
     (lambda d: d["shared"].update(directories=["/install", "tftpboot"]),
      "'tftpboot' is not an absolute path"),

@@ -117,7 +117,10 @@ def merge_flags(data, args):
 
 
 def section_data(data, section):
-    value = data.setdefault(section, {})
+    """The mapping of ``section`` in the site data, made when absent or empty in YAML."""
+    value = data.get(section)
+    if value is None:
+        value = data[section] = {}
     if not isinstance(value, dict):
         raise InputError("%s: expected a mapping of names to values" % section)
     return value
