@@ -142,7 +142,7 @@ def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
     xcat-services on a FakeSystemdHost, with this host's files (os-release, boot id,
     /etc/postgresql, /run/xcatha) and its addresses and xcatd's port replaced."""
     from xcatha_ocf.agents import services
-    from xcatha_ocf.runtime import bootstate, distro, netif, xcat
+    from xcatha_ocf.runtime import bootstate, distro, netif, pgfiles, xcat
 
     def make(host, params=None, action="start", os_release="rhel", dry_run=False,
              check_level=0, interval_ms=0, pg_versions=(), xcatd_answers=True,
@@ -154,6 +154,7 @@ def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
             (clusters / version / "main").mkdir(parents=True, exist_ok=True)
         monkeypatch.setattr(distro, "OS_RELEASE", str(tmp_path / "os-release"))
         monkeypatch.setattr(services, "DEBIAN_CLUSTERS", str(clusters))
+        monkeypatch.setattr(pgfiles, "START_CONF", str(clusters / "%s" / "%s" / "start.conf"))
         monkeypatch.setattr(bootstate, "BOOT_ID_FILE", str(tmp_path / "boot_id"))
         monkeypatch.setattr(bootstate, "RUN_DIR", str(tmp_path / "run"))
         monkeypatch.setattr(xcat, "xcatd_silence", lambda port, timeout: None if xcatd_answers

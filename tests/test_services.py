@@ -631,3 +631,21 @@ def test_services_found_where_no_start_ran_are_reported_running_to_be_stopped(sy
     assert status == ExitStatus.SUCCESS
     assert "running: xcatd, but this node did not start it in this boot" in logged(agent)
     assert agent.run.executor.lines() == [RHEL_QUERY]      # no liveness check of a stray
+
+
+def test_debian_cluster_start_conf_is_set_to_manual(systemd_host, services_agent, tmp_path):
+    """systemctl disable postgresql@15-main does not survive a reboot on Debian: the
+    postgresql-common generator enables the cluster again from start.conf."""
+    start_conf = tmp_path / "etc-postgresql" / "15" / "main" / "start.conf"
+    host = systemd_host(["postgresql@15-main", "postgresql", "xcatd", "named",
+                         "isc-dhcp-server", "conserver-server"])
+    agent = services_agent(host, os_release="debian", pg_versions=("15",),
+                           params={"mgtifname": "none", "regenerate": "none"})
+    start_conf.write_text("# Automatic startup configuration\n\nauto\n")
+    start(agent)
+    assert start_conf.read_text() == "# Automatic startup configuration\n\nmanual\n"
+    assert agent.run.executor.lines()[1] == "systemctl daemon-reload"
+    again = services_agent(host, os_release="debian", pg_versions=("15",),
+                           params={"mgtifname": "none", "regenerate": "none"})
+    start(again)
+    assert "systemctl daemon-reload" not in again.run.executor.lines()

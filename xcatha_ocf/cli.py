@@ -20,6 +20,7 @@ COMMANDS = {
     "docs": ("xcatha_ocf.docs", "generate the agents' Markdown reference and man pages"),
     "crm": ("xcatha_ocf.crm.command", "generate or apply the Pacemaker configuration of the xCAT group"),
     "shared": ("xcatha_ocf.ops.shared", "shared storage for xcat-shared: init copies this node's directories"),
+    "node": ("xcatha_ocf.ops.node", "prepare this management node: nothing of xCAT starts at boot"),
     "status": ("xcatha_ocf.ops.status", "show where the xCAT group runs, its resources and recent failures"),
     "failover": ("xcatha_ocf.ops.failover", "move the xCAT group to another node and check xcatd over the VIP"),
     "check": ("xcatha_ocf.ops.check", "preflight checks on both management nodes"),

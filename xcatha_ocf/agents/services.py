@@ -122,9 +122,12 @@ class Services(ResourceAgent):
                            "host, which is the virtual IP's. none: leave the table alone."),
         Parameter("disable_boot_units", type="boolean", default="true",
                   shortdesc="Disable the units at boot on start",
-                  longdesc="Start runs systemctl disable for managed units enabled at boot, so "
-                           "a rebooted node cannot start xCAT beside the active one. "
-                           "validate-all reports enabled units either way."),
+                  longdesc="Start runs systemctl disable for managed units enabled at boot, and "
+                           "on Debian sets the PostgreSQL cluster's start.conf from auto to "
+                           "manual (its generator would enable it again at every boot), so a "
+                           "rebooted node cannot start xCAT beside the active one. Prepare "
+                           "both nodes the same way with xcatha node prepare. validate-all "
+                           "reports enabled units either way."),
         Parameter("xcatd_port", type="integer", default=str(xcat.XCATD_PORT), minimum=1, maximum=65535,
                   shortdesc="xcatd's port (site.xcatdport)"),
     )
@@ -326,6 +329,8 @@ class Services(ResourceAgent):
         self.active = set(u for u in stack.ordered_units(self.units) if self.systemd.is_up(u))
         self.done = self.done_regenerations(record)
         enabled = self.enabled_boot_units() if self.params.disable_boot_units else []
+        if self.params.disable_boot_units:
+            self.cluster_start_manual()
         plan = stack.start_plan(self.units, self.settings(), self.active, self.done, enabled)
         if not plan:
             self.log.info("xCAT stack already running; nothing to do")
@@ -335,6 +340,16 @@ class Services(ResourceAgent):
             self.check_site_table(record)
         self.check_time_service()
         return ExitStatus.SUCCESS
+
+    def cluster_start_manual(self):
+        """Debian's PostgreSQL cluster starts at boot while its start.conf says auto:
+        set it to manual (still started by systemctl), then let systemd rerun the
+        generator that reads it."""
+        from xcatha_ocf.runtime import pgfiles
+        change = pgfiles.boot_start_conf(self.units.get(stack.DATABASE, ""))
+        if change:
+            self.run.replace_files([change])
+            self.run(["systemctl", "daemon-reload"], timeout=stack.UNIT_TIMEOUT)
 
     def check_site_table(self, record):
         """site.master, site.nameservers and cfgloc's host must be the virtual IP, or

@@ -137,3 +137,39 @@ def backup_missing(path):
     """The one-time backup of ``path`` still to be made, or None when it exists."""
     backup = path + pgconf.BACKUP_SUFFIX
     return None if os.path.exists(backup) else backup
+
+
+# -- Debian's postgresql-common: whether a cluster starts at boot ---------------------------
+
+START_CONF = "/etc/postgresql/%s/%s/start.conf"
+
+
+def cluster_of(unit):
+    """(version, name) of a Debian cluster unit postgresql@15-main, or None."""
+    if not unit.startswith("postgresql@"):
+        return None
+    version, _, name = unit[len("postgresql@"):].replace(".service", "").partition("-")
+    return (version, name) if version and name else None
+
+
+def boot_start_conf(unit):
+    """(path, text of it as ``manual``) when the cluster of ``unit`` starts at boot.
+
+    start.conf is the distribution's switch: its systemd generator re-enables a
+    cluster set to ``auto`` at every boot, whatever ``systemctl disable`` did."""
+    cluster = cluster_of(unit)
+    if cluster is None:
+        return None
+    path = START_CONF % cluster
+    text = read_optional(path)
+    if text is None:
+        return None
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        word = line.split("#", 1)[0].strip()
+        if word:
+            if word != "auto":
+                return None
+            lines[index] = line.replace("auto", "manual", 1)
+            return path, "\n".join(lines)
+    return None
