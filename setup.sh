@@ -31,6 +31,12 @@ deps() {
     install_python_env
 }
 
+# The lab builds real xCAT from its source tarball: the one shipped beside this checkout.
+xcat_source=../shared/xcat-core/xcat-core-2.19.0-7733d16f8.tar.gz
+if [ -z "${XCATHA_XCAT_SOURCE:-}" ] && [ -f "$xcat_source" ]; then
+    XCATHA_XCAT_SOURCE=$(readlink -f "$xcat_source"); export XCATHA_XCAT_SOURCE
+fi
+
 case "${1:-}" in
     deps) deps deps ;;
     test) deps test; shift; exec .venv/bin/python -m pytest -ra "$@" ;;

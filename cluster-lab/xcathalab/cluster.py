@@ -65,10 +65,12 @@ def container_state(node):
 
 # --- up ---------------------------------------------------------------------------
 
-def up():
+def up(xcat_source=None):
+    """Bring the lab up; ``xcat_source`` is xCAT's source tarball (else
+    $XCATHA_XCAT_SOURCE), needed when the node image must be built."""
     started = time.monotonic()
     engine.ensure()
-    node_image = image.ensure()
+    node_image = image.ensure(xcat_source)
     ensure_network_and_volume()
     fencewatch.start(FENCE_DIR, NODES, WATCHER_PIDFILE, WATCHER_LOG, [LAB_DIR, SOURCE_DIR])
     for node in NODES:

@@ -2,14 +2,14 @@
 
 import sys
 
-from xcathalab import cluster, faults
+from xcathalab import cluster, faults, image
 from xcathalab.shell import LabError
 
 
 def add_arguments(parser):
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    actions.add_parser("up", help="build the image if needed, start both nodes, form the cluster, start the group")
+    up = actions.add_parser("up", help="build the image if needed, start both nodes, form the cluster, start the group")
     down = actions.add_parser("down", help="remove everything the lab created (and the dockerd it started)")
     down.add_argument("--purge", action="store_true", help="also remove the cached node image")
     actions.add_parser("status", help="show the containers and pcs status --full")
@@ -19,13 +19,17 @@ def add_arguments(parser):
     fault.add_argument("name", choices=sorted(faults.FAULTS))
     policy = actions.add_parser("policy", help="manual promotion (the default) or automatic failover")
     policy.add_argument("policy", choices=("manual", "automatic"))
-    actions.add_parser("demo", help="up, status, failover to xcatmn2, status")
+    demo = actions.add_parser("demo", help="up, status, failover to xcatmn2, status")
+    for parser_ in (up, demo):
+        parser_.add_argument("--xcat-source", metavar="TARBALL",
+                             help="xcat-core 2.19.0 source tarball the node image is built from "
+                                  "(default: $%s)" % image.SOURCE_VARIABLE)
 
 
 def run(args):
     try:
         if args.action == "up":
-            cluster.up()
+            cluster.up(args.xcat_source)
         elif args.action == "down":
             cluster.down(purge=args.purge)
         elif args.action == "status":
@@ -37,7 +41,7 @@ def run(args):
         elif args.action == "policy":
             cluster.set_policy(args.policy)
         elif args.action == "demo":
-            cluster.up()
+            cluster.up(args.xcat_source)
             cluster.status()
             cluster.failover("xcatmn2")
             cluster.status()

@@ -1,5 +1,7 @@
-"""The lab node image, built by cluster-lab/image/build.sh and tagged with the content
-hash of its inputs: `lab up` rebuilds it only when those inputs change."""
+"""The lab node image, built by cluster-lab/image/build.sh with real xCAT from its
+source tarball, and tagged with the content hash of its inputs (the image and xCAT
+recipes; the tarball is pinned by cluster-lab/xcat/xcat-core.sha256): `lab up`
+rebuilds it only when those inputs change."""
 
 import hashlib
 import os
@@ -9,27 +11,68 @@ from xcathalab.shell import LabError, ok, run, say
 REPOSITORY = "xcatha-lab-node"
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE_DIR = os.path.join(LAB_DIR, "image")
+XCAT_DIR = os.path.join(LAB_DIR, "xcat")
+INPUTS = (IMAGE_DIR, XCAT_DIR)
 DEB_CACHE = "/var/cache/xcatha-lab/debs"
+SOURCE_VARIABLE = "XCATHA_XCAT_SOURCE"
+CHECKSUM_FILE = os.path.join(XCAT_DIR, "xcat-core.sha256")
 
 
-def input_hash(directory=IMAGE_DIR):
-    """sha256 over the names and contents of the build inputs (cluster-lab/image/*)."""
+def input_hash(directories=INPUTS):
+    """sha256 over the relative names and contents of every file of the build inputs."""
     digest = hashlib.sha256()
-    for name in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, name), "rb") as handle:
-            digest.update(name.encode() + b"\0" + handle.read() + b"\0")
+    for top in directories:
+        for directory, subdirectories, names in sorted(os.walk(top)):
+            subdirectories.sort()
+            for name in sorted(names):
+                path = os.path.join(directory, name)
+                with open(path, "rb") as handle:
+                    digest.update(os.path.relpath(path, LAB_DIR).encode() + b"\0"
+                                  + handle.read() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def ensure():
-    """Return the image name, building it first if no image has the current inputs."""
+def expected_source():
+    """(file name, SHA-256) of the xCAT source the lab is built from."""
+    with open(CHECKSUM_FILE) as handle:
+        checksum, name = handle.read().split()[:2]
+    return name, checksum
+
+
+def xcat_source(path):
+    """The checked path of the xCAT source tarball: ``path``, else $XCATHA_XCAT_SOURCE;
+    LabError in one line saying where to get it when there is none or it differs."""
+    name, checksum = expected_source()
+    path = path or os.environ.get(SOURCE_VARIABLE)
+    if not path:
+        raise LabError("the lab runs real xCAT 2.19.0 built from its source: get %s (a git "
+                       "archive of the xcat-core repository at commit 7733d16f8) and pass it "
+                       "with --xcat-source PATH or %s=PATH" % (name, SOURCE_VARIABLE))
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:
+        raise LabError("xCAT source %s: %s" % (path, error.strerror))
+    if digest.hexdigest() != checksum:
+        raise LabError("xCAT source %s has SHA-256 %s; the lab is built from %s with %s"
+                       % (path, digest.hexdigest(), name, checksum))
+    return os.path.abspath(path)
+
+
+def ensure(source):
+    """Return the image name, building it first if no image has the current inputs;
+    ``source`` is the xCAT tarball (checked only when a build is needed)."""
     if not os.path.isdir(IMAGE_DIR):
         raise LabError("%s not found: the lab runs from a source checkout" % IMAGE_DIR)
     image = "%s:%s" % (REPOSITORY, input_hash())
     if ok(["docker", "image", "inspect", image]):
         return image
-    say("building the node image %s (debootstrap, about 2 minutes)" % image)
-    run([os.path.join(IMAGE_DIR, "build.sh"), image, DEB_CACHE], timeout=1800)
+    tarball = xcat_source(source)
+    say("building the node image %s with xCAT from %s (debootstrap and the xCAT packages: "
+        "a few minutes)" % (image, tarball))
+    run([os.path.join(IMAGE_DIR, "build.sh"), image, DEB_CACHE, tarball], timeout=3600)
     return image
 
 
