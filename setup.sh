@@ -31,10 +31,17 @@ deps() {
     install_python_env
 }
 
-# The lab builds real xCAT from its source tarball: the one shipped beside this checkout.
-xcat_source=../shared/xcat-core/xcat-core-2.19.0-7733d16f8.tar.gz
-if [ -z "${XCATHA_XCAT_SOURCE:-}" ] && [ -f "$xcat_source" ]; then
-    XCATHA_XCAT_SOURCE=$(readlink -f "$xcat_source"); export XCATHA_XCAT_SOURCE
+# The lab builds real xCAT from its source tarball: the one shipped beside this checkout
+# (or beside the repository it was cloned from).
+find_xcat_source() {
+    local tarball=shared/xcat-core/xcat-core-2.19.0-7733d16f8.tar.gz origin
+    origin=$(git config --get remote.origin.url 2>/dev/null || true)
+    for candidate in "../$tarball" "${origin:+$origin/../$tarball}"; do
+        [ -n "$candidate" ] && [ -f "$candidate" ] && { readlink -f "$candidate"; return; }
+    done
+}
+if [ -z "${XCATHA_XCAT_SOURCE:-}" ]; then
+    XCATHA_XCAT_SOURCE=$(find_xcat_source); export XCATHA_XCAT_SOURCE
 fi
 
 case "${1:-}" in
