@@ -1,4 +1,5 @@
-"""Fixtures shared by the test modules.
+"""Fixtures shared by the test modules: test modules get every helper from here,
+the larger ones living in tests/support/.
 
 Fakes stand in only where the real thing cannot run on this host (no systemd as
 PID 1, no xCAT): they replace the *execution* of commands (an executor given to
@@ -8,18 +9,82 @@ the real ``Runner``), never the runner's own logic, and are named as fakes.
 import io
 import os
 import sys
+from types import SimpleNamespace
 
 import pytest
 
+from xcatha_ocf import install
 from xcatha_ocf.runtime import log
 from xcatha_ocf.runtime.ocf import Operation
 from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
 
+pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
+from support import agentrun, mountns, netns, pgsql_files  # noqa: E402
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The lab driver lives beside the lab, not in the package (cluster-lab/xcathalab).
 sys.path.insert(0, os.path.join(REPO, "cluster-lab"))
+
+
+# -- agents as Pacemaker runs them -----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def ocf_agent():
+    """This tree's agents run the way Pacemaker runs them: the launcher executed in a
+    bare environment with the OCF variables (tests/support/agentrun.py).
+    ``ocf_agent.run(name, action, params=None, netns=None, args=(), timeout=60,
+    interval_ms=10000, timeout_ms=20000, extra=None)``: the CompletedProcess;
+    ``.path(name)``: the launcher; ``.environment(params, ...)``: the environment."""
+    return SimpleNamespace(run=agentrun.run_agent, path=agentrun.agent_path,
+                           environment=agentrun.ocf_environment)
+
+
+@pytest.fixture(scope="session")
+def exit_reason():
+    """``exit_reason(result)``: the ocf-exit-reason an agent printed, or None."""
+    return agentrun.exit_reason
+
+
+@pytest.fixture(scope="session")
+def system_agents():
+    """This tree's agents installed where Pacemaker, pcs and crmsh look for them
+    (/usr/lib/ocf), once per session; the OCF root."""
+    install.install(install.DEFAULT_OCF_ROOT, out=lambda message: None)
+    return install.DEFAULT_OCF_ROOT
+
+
+@pytest.fixture(scope="session")
+def pgsql_text():
+    """Generated postgresql.conf and pg_hba.conf texts, hypothesis strategies to draw
+    with st.data(): ``conf_files``, ``hba_files``; and the property every managed-block
+    edit keeps: ``assert_only_the_block_was_added(original, new)``
+    (tests/support/pgsql_files.py)."""
+    return SimpleNamespace(
+        conf_files=pgsql_files.files(pgsql_files.CONF_LINES),
+        hba_files=pgsql_files.files(pgsql_files.HBA_LINES),
+        assert_only_the_block_was_added=pgsql_files.assert_only_the_block_was_added)
+
+
+# -- namespaces ------------------------------------------------------------------------------
+
+@pytest.fixture
+def mount_namespace():
+    """A private mount namespace (tests/support/mountns.py): ``run(argv, env=None)``,
+    ``sh(script)``, ``spawn``, ``alive``, ``mount_points(under)``; whatever is mounted
+    there disappears with it."""
+    namespace = mountns.MountNamespace()
+    yield namespace
+    namespace.close()
+
+
+@pytest.fixture(scope="session")
+def netns_pair():
+    """``netns_pair(prefix, node_nic, node_addresses, peer_nic, peer_addresses)``: two
+    network namespaces joined by a veth pair (tests/support/netns.py); the caller
+    removes them with ``remove()``."""
+    return netns.NamespacePair
 
 
 class FakeExecutor(object):
