@@ -20,7 +20,7 @@ from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
 
 pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
-from support import agentrun, mountns, netns, pgsql_files  # noqa: E402
+from support import agentrun, crmlab, mountns, netns, pgsql_files  # noqa: E402
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +65,25 @@ def pgsql_text():
         conf_files=pgsql_files.files(pgsql_files.CONF_LINES),
         hba_files=pgsql_files.files(pgsql_files.HBA_LINES),
         assert_only_the_block_was_added=pgsql_files.assert_only_the_block_was_added)
+
+
+# -- Pacemaker's tools on CIB files ----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def crm_agent_root(tmp_path_factory):
+    """The xcat agents' meta-data for pcs and crmsh without touching the host
+    (tests/support/crmlab.py): ``crm_agent_root.run(argv, env=None)`` runs argv where
+    /usr/lib/ocf shows this tree's agents installed in a temporary OCF root."""
+    return crmlab.AgentRoot(str(tmp_path_factory.mktemp("crm-agents")))
+
+
+@pytest.fixture(scope="session")
+def crm_tools():
+    """``normalized(cib_text)``: the configuration as pcs, crmsh and the XML output must
+    agree on it; ``simulate(cib, out, *options)``: crm_simulate with quorum;
+    ``placement(cib)``: {resource: node or None} (tests/support/crmlab.py)."""
+    return SimpleNamespace(normalized=crmlab.normalized, simulate=crmlab.simulate,
+                           placement=crmlab.placement)
 
 
 # -- namespaces ------------------------------------------------------------------------------
