@@ -20,7 +20,7 @@ from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
 
 pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
-from support import agentrun, crmlab, mountns, netns, pgsql_files  # noqa: E402
+from support import agentrun, cibstates, crmlab, mountns, netns, pgsql_files  # noqa: E402
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -84,6 +84,32 @@ def crm_tools():
     ``placement(cib)``: {resource: node or None} (tests/support/crmlab.py)."""
     return SimpleNamespace(normalized=crmlab.normalized, simulate=crmlab.simulate,
                            placement=crmlab.placement)
+
+
+@pytest.fixture(scope="session")
+def cluster_states(tmp_path_factory):
+    """{name: CIB file} of the cluster states crm_simulate made from the generated
+    configuration of tests/support/simulated-site.yaml (tests/support/cibstates.py):
+    nodes_up, running_xcatmn1, crashed_fenced, unclean_xcatmn1, standby_xcatmn2,
+    offline_xcatmn2, pacemaker_stopped_xcatmn2, failed_monitor, leftover_constraint,
+    maintenance, member_disabled, group_disabled; with ``vip`` and ``failed_reason``.
+    Shared by the session: copy a state before changing it."""
+    return cibstates.build_states(tmp_path_factory.mktemp("cluster-states"))
+
+
+@pytest.fixture(scope="session")
+def simulated_cluster():
+    """``simulated_cluster(cib, fail_start_on=None, failing_commands=())``: an executor
+    for the real Runner backed by a CIB file; queries go to the real crm_mon and
+    cibadmin, cluster commands to real pcs -f / crm_resource and crm_simulate
+    executes their transition (``calls``, ``changes``, ``constraints()``)."""
+    return cibstates.SimulatedCluster
+
+
+@pytest.fixture(scope="session")
+def cib_tool():
+    """``cib_tool(argv, cib, check=True)``: a Pacemaker tool run on the CIB file ``cib``."""
+    return cibstates.tool
 
 
 # -- namespaces ------------------------------------------------------------------------------
