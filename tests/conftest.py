@@ -19,13 +19,13 @@ from xcatha_ocf.runtime.ocf import Operation
 from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
 
-pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
-from support import agentrun, cibstates, crmlab, mountns, netns, pgsql_files  # noqa: E402
-
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The lab driver lives beside the lab, not in the package (cluster-lab/xcathalab).
 sys.path.insert(0, os.path.join(REPO, "cluster-lab"))
+pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
+
+from support import agentrun, cibstates, crmlab, mountns, netns, pgsql_files  # noqa: E402
+from xcathalab.nscluster import LiveCluster  # noqa: E402
 
 
 # -- agents as Pacemaker runs them -----------------------------------------------------------
@@ -131,6 +131,23 @@ def netns_pair():
     removes them with ``remove()``."""
     return netns.NamespacePair
 
+
+@pytest.fixture(scope="module")
+def live_cluster():
+    """A live two-node Pacemaker cluster in network namespaces, the generated xCAT
+    group configured and stopped (cluster-lab/xcathalab/nscluster.py), removed after
+    the module: ``on(node, *argv)``, ``xcatha(node, *args)``, ``pcs(*argv)``,
+    ``crash(node)``, ``settle()``, ``vip_on(node)``, ``vip``."""
+    cluster = LiveCluster()
+    try:
+        cluster.up()
+        cluster.configure()
+        yield cluster
+    finally:
+        cluster.down()
+
+
+# -- a fake executor -------------------------------------------------------------------------
 
 class FakeExecutor(object):
     """Records every command and answers with ``respond(argv) -> (rc, out, err)``
