@@ -3,7 +3,6 @@ build the same CIB as the XML output, crm_verify accepts every one, and
 crm_simulate shows the manual and automatic policies behave as promised."""
 
 import os
-import shutil
 import subprocess
 
 import pytest

@@ -9,7 +9,7 @@ import pytest
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.errors import InputError
 from xcatha_ocf.ops import cluster, failover
-from xcatha_ocf.runtime.runner import Result, Runner
+from xcatha_ocf.runtime.runner import Runner
 
 
 @pytest.fixture

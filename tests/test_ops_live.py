@@ -13,7 +13,6 @@ import shutil
 
 import pytest
 
-from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import check
 from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
 from xcathalab.shell import wait_for
