@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: the operator commands on a live two-node Pacemaker cluster made of
-network namespaces (tests/opslive.py: real corosync, pacemakerd, pcs, an IPaddr2
-VIP and an xcatd stand-in on VIP:3001).
+network namespaces (cluster-lab/xcathalab/nscluster.py: real corosync, pacemakerd,
+pcs, the generated configuration with the real xcat-shared, xcat-vip and
+xcat-pgsql-conf, and an xcatd stand-in on VIP:3001 in xcat-services' place).
 
 Prints the median wall time of `xcatha status`, and of `xcatha failover` from
 the command to xcatd answering on the VIP: the running group moved with pcs,
@@ -20,16 +21,17 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path[:0] = [REPO, os.path.join(REPO, "cluster-lab")]   # this tree's xcatha_ocf, and the lab
 
-import opslive  # noqa: E402
+from xcatha_ocf.agents import GROUP  # noqa: E402
+from xcathalab.nscluster import LiveCluster  # noqa: E402
 
 
 def timed(action):
     started = time.monotonic()
     result = action()
-    if result.returncode != 0:
-        raise SystemExit("failed: %s%s" % (result.stdout, result.stderr))
+    if not result.ok:
+        raise SystemExit("failed: %s%s" % (result.out, result.err))
     return time.monotonic() - started
 
 
@@ -37,7 +39,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
-    cluster = opslive.LiveCluster()
+    cluster = LiveCluster()
     figures = {"status": [], "failover, running group (pcs resource move)": [],
                "failover, stopped group (move-with-constraint + clear)": [],
                "failover, running group (crm_resource, no pcs)": [],
@@ -56,10 +58,10 @@ def main():
             figures["failover, running group (crm_resource, no pcs)"].append(
                 timed(lambda: cluster.xcatha("xcatmn1", "failover", "--to", "xcatmn1", without_pcs=True)))
             figures["bare pcs resource move --wait (for comparison)"].append(
-                timed(lambda: cluster.on("xcatmn1", "pcs", "resource", "move", opslive.GROUP, "xcatmn2",
+                timed(lambda: cluster.on("xcatmn1", "pcs", "resource", "move", GROUP, "xcatmn2",
                                          "--wait=60", check=False)))
-            cluster.pcs("resource", "disable", opslive.GROUP, "--wait=60")
-            cluster.pcs("resource", "enable", opslive.GROUP)
+            cluster.pcs("resource", "disable", GROUP, "--wait=60")
+            cluster.pcs("resource", "enable", GROUP)
             cluster.settle()
     finally:
         cluster.down()

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Cost of watching the five xCAT directories: one xcat-shared depth-0 monitor
 against five ocf:heartbeat:Filesystem bind-mount monitors (device=<dir>
-fstype=none options=bind) on the same binds.
+fstype=none options=bind) on the same binds, and against the interpreter floor.
 
 Runs itself in a private mount namespace (unshare -m), makes the five binds on
-temporary directories, then alternates the two sides for --runs rounds.  CPU is
-user+system time of each agent process and everything it ran, from os.wait4's
-rusage; wall time from the monotonic clock.  Target: xcat-shared uses at most a
-third of the CPU of the five Filesystem monitors.
+temporary directories, installs xcat-shared with xcatha install-agents and runs
+it as Pacemaker does (bench/installed.py), then alternates the three for --runs
+rounds (bench/timing.py: CPU is user+system time of each agent process and
+everything it ran, from wait4; wall time from the monotonic clock).  Targets:
+xcat-shared uses at most a third of the CPU of the five Filesystem monitors, and
+at most 1.5 times the floor.
 
     sudo python3 bench/shared_monitor.py [--runs 40]
 """
@@ -15,41 +17,16 @@ third of the CPU of the five Filesystem monitors.
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-XCAT_SHARED = os.path.join(REPO, "agents", "xcat-shared")
-FILESYSTEM = "/usr/lib/ocf/resource.d/heartbeat/Filesystem"
+import installed
+import timing
+
 DIRECTORIES = ["/install", "/etc/xcat", "/root/.xcat", "/var/lib/pgsql", "/tftpboot"]
 TARGET_RATIO = 1 / 3.0
-
-
-def base_environment():
-    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf",
-            "OCF_RESOURCE_INSTANCE": "bench", "OCF_RA_VERSION_MAJOR": "1",
-            "OCF_RA_VERSION_MINOR": "1", "OCF_RESKEY_CRM_meta_interval": "20000",
-            "OCF_RESKEY_CRM_meta_timeout": "20000", "OCF_CHECK_LEVEL": "0"}
-
-
-def measure(argv, env):
-    """(exit code, CPU seconds, wall seconds) of one agent run, its children included."""
-    began = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.monotonic() - began
-    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, wall
+XCAT_SHARED, FILESYSTEM = "xcat-shared, 5 directories", "5 x Filesystem bind monitors"
 
 
 def prepare(root):
@@ -65,63 +42,49 @@ def prepare(root):
     return shared_dir, pairs
 
 
-def sides(shared_dir, pairs):
-    shared_env = dict(base_environment(), OCF_RESKEY_shared_dir=shared_dir,
-                      OCF_RESKEY_directories=" ".join(target for _, target in pairs))
-    filesystem_envs = [dict(base_environment(), OCF_RESKEY_device=source, OCF_RESKEY_directory=target,
-                            OCF_RESKEY_fstype="none", OCF_RESKEY_options="bind")
-                       for source, target in pairs]
-    xcat = lambda: [measure([XCAT_SHARED, "monitor"], shared_env)]
-    heartbeat = lambda: [measure([FILESYSTEM, "monitor"], env) for env in filesystem_envs]
-    deeper = dict((depth, lambda depth=depth: [measure([XCAT_SHARED, "monitor"],
-                                                      dict(shared_env, OCF_CHECK_LEVEL=str(depth)))])
-                  for depth in (10, 20))
-    return xcat, heartbeat, deeper
+def sides(xcat_shared, shared_dir, pairs):
+    """The two ways of watching the binds, each as one side of a round."""
+    shared_params = {"shared_dir": shared_dir,
+                     "directories": " ".join(target for _, target in pairs)}
+    filesystems = [installed.environment({"device": source, "directory": target, "fstype": "none",
+                                          "options": "bind"}, interval_ms=20000)
+                   for source, target in pairs]
+    return {XCAT_SHARED: ([([xcat_shared, "monitor"], installed.environment(shared_params, 20000))], 0),
+            FILESYSTEM: ([([installed.HEARTBEAT + "/Filesystem", "monitor"], env)
+                          for env in filesystems], 0)}
 
 
-def one_round(side):
-    results = side()
-    codes = set(code for code, _, _ in results)
-    if codes != {0}:
-        raise SystemExit("a monitor did not return 0: exit codes %s" % sorted(codes))
-    return sum(cpu for _, cpu, _ in results), sum(wall for _, _, wall in results)
+def deeper(xcat_shared, shared_dir, pairs, runs):
+    """xcat-shared's depth 10 and 20 monitors, for reference."""
+    params = {"shared_dir": shared_dir, "directories": " ".join(target for _, target in pairs)}
+    depths = dict(("xcat-shared depth %d" % depth, (
+        [([xcat_shared, "monitor"], installed.environment(params, 20000, check_level=depth))], 0))
+        for depth in (10, 20))
+    timing.print_medians(timing.medians(timing.alternate(depths, runs)))
 
 
 def benchmark(runs):
     root = tempfile.mkdtemp(prefix="xcshared-bench.")
     try:
         shared_dir, pairs = prepare(root)
-        xcat, heartbeat, deeper = sides(shared_dir, pairs)
-        one_round(xcat), one_round(heartbeat)  # warm the page cache
-        xcat_runs, heartbeat_runs = [], []
-        for number in range(runs):
-            order = [(xcat, xcat_runs), (heartbeat, heartbeat_runs)]
-            for side, results in (order if number % 2 == 0 else order[::-1]):
-                results.append(one_round(side))
-        report(runs, xcat_runs, heartbeat_runs)
-        for depth, side in sorted(deeper.items()):
-            results = [one_round(side) for _ in range(max(runs // 4, 3))]
-            print("xcat-shared depth %d (for reference) : CPU %6.1f ms  wall %6.1f ms"
-                  % (depth, statistics.median(c for c, _ in results) * 1e3,
-                     statistics.median(w for _, w in results) * 1e3))
+        xcat_shared = os.path.join(installed.install_agents(root + "/ocf"), "xcat-shared")
+        bench = timing.with_floor(sides(xcat_shared, shared_dir, pairs),
+                                  installed.environment({}, 20000))
+        timing.alternate(bench, 1)  # warm the page cache
+        figures = timing.medians(timing.alternate(bench, runs))
+        print("rounds: %d (alternating order), medians per round" % runs)
+        timing.print_medians(figures)
+        shared, filesystem = figures[XCAT_SHARED], figures[FILESYSTEM]
+        timing.print_ratio("CPU ratio xcat-shared / Filesystem", shared[0] / filesystem[0],
+                           TARGET_RATIO)
+        timing.print_ratio("wall ratio xcat-shared / Filesystem", shared[1] / filesystem[1])
+        timing.print_floor_ratios(figures, [XCAT_SHARED])
+        print("for reference, %d runs each:" % max(runs // 4, 3))
+        deeper(xcat_shared, shared_dir, pairs, max(runs // 4, 3))
     finally:
         for directory in reversed(DIRECTORIES):
             subprocess.run(["umount", root + directory])
         shutil.rmtree(root)
-
-
-def report(runs, xcat_runs, heartbeat_runs):
-    xcat_cpu = statistics.median(cpu for cpu, _ in xcat_runs)
-    xcat_wall = statistics.median(wall for _, wall in xcat_runs)
-    fs_cpu = statistics.median(cpu for cpu, _ in heartbeat_runs)
-    fs_wall = statistics.median(wall for _, wall in heartbeat_runs)
-    ratio = xcat_cpu / fs_cpu
-    print("rounds: %d (alternating order), medians per round" % runs)
-    print("xcat-shared monitor, 5 directories : CPU %6.1f ms  wall %6.1f ms" % (xcat_cpu * 1e3, xcat_wall * 1e3))
-    print("5 x Filesystem bind monitors      : CPU %6.1f ms  wall %6.1f ms" % (fs_cpu * 1e3, fs_wall * 1e3))
-    print("CPU ratio xcat-shared / Filesystem: %.3f (target <= %.3f): %s"
-          % (ratio, TARGET_RATIO, "met" if ratio <= TARGET_RATIO else "NOT met"))
-    print("wall ratio                        : %.3f" % (xcat_wall / fs_wall))
 
 
 def main():

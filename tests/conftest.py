@@ -1,4 +1,5 @@
-"""Fixtures shared by the test modules.
+"""Fixtures shared by the test modules: test modules get every helper from here,
+the larger ones living in tests/support/.
 
 Fakes stand in only where the real thing cannot run on this host (no systemd as
 PID 1, no xCAT): they replace the *execution* of commands (an executor given to
@@ -8,19 +9,145 @@ the real ``Runner``), never the runner's own logic, and are named as fakes.
 import io
 import os
 import sys
+from types import SimpleNamespace
 
 import pytest
 
+from xcatha_ocf import install
 from xcatha_ocf.runtime import log
 from xcatha_ocf.runtime.ocf import Operation
 from xcatha_ocf.runtime.params import read_params
 from xcatha_ocf.runtime.runner import Result, Runner
 
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The lab driver lives beside the lab, not in the package (cluster-lab/xcathalab).
 sys.path.insert(0, os.path.join(REPO, "cluster-lab"))
+pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
 
+from support import agentrun, cibstates, crmlab, mountns, netns, pgsql_files  # noqa: E402
+from xcathalab.nscluster import LiveCluster  # noqa: E402
+
+
+# -- agents as Pacemaker runs them -----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def ocf_agent():
+    """This tree's agents run the way Pacemaker runs them: the launcher executed in a
+    bare environment with the OCF variables (tests/support/agentrun.py).
+    ``ocf_agent.run(name, action, params=None, netns=None, args=(), timeout=60,
+    interval_ms=10000, timeout_ms=20000, extra=None)``: the CompletedProcess;
+    ``.path(name)``: the launcher; ``.environment(params, ...)``: the environment."""
+    return SimpleNamespace(run=agentrun.run_agent, path=agentrun.agent_path,
+                           environment=agentrun.ocf_environment)
+
+
+@pytest.fixture(scope="session")
+def exit_reason():
+    """``exit_reason(result)``: the ocf-exit-reason an agent printed, or None."""
+    return agentrun.exit_reason
+
+
+@pytest.fixture(scope="session")
+def system_agents():
+    """This tree's agents installed where Pacemaker, pcs and crmsh look for them
+    (/usr/lib/ocf), once per session; the OCF root."""
+    install.install(install.DEFAULT_OCF_ROOT, out=lambda message: None)
+    return install.DEFAULT_OCF_ROOT
+
+
+@pytest.fixture(scope="session")
+def pgsql_text():
+    """Generated postgresql.conf and pg_hba.conf texts, hypothesis strategies to draw
+    with st.data(): ``conf_files``, ``hba_files``; and the property every managed-block
+    edit keeps: ``assert_only_the_block_was_added(original, new)``
+    (tests/support/pgsql_files.py)."""
+    return SimpleNamespace(
+        conf_files=pgsql_files.files(pgsql_files.CONF_LINES),
+        hba_files=pgsql_files.files(pgsql_files.HBA_LINES),
+        assert_only_the_block_was_added=pgsql_files.assert_only_the_block_was_added)
+
+
+# -- Pacemaker's tools on CIB files ----------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def crm_agent_root(tmp_path_factory):
+    """The xcat agents' meta-data for pcs and crmsh without touching the host
+    (tests/support/crmlab.py): ``crm_agent_root.run(argv, env=None)`` runs argv where
+    /usr/lib/ocf shows this tree's agents installed in a temporary OCF root."""
+    return crmlab.AgentRoot(str(tmp_path_factory.mktemp("crm-agents")))
+
+
+@pytest.fixture(scope="session")
+def crm_tools():
+    """``normalized(cib_text)``: the configuration as pcs, crmsh and the XML output must
+    agree on it; ``simulate(cib, out, *options)``: crm_simulate with quorum;
+    ``placement(cib)``: {resource: node or None} (tests/support/crmlab.py)."""
+    return SimpleNamespace(normalized=crmlab.normalized, simulate=crmlab.simulate,
+                           placement=crmlab.placement)
+
+
+@pytest.fixture(scope="session")
+def cluster_states(tmp_path_factory):
+    """{name: CIB file} of the cluster states crm_simulate made from the generated
+    configuration of tests/support/simulated-site.yaml (tests/support/cibstates.py):
+    nodes_up, running_xcatmn1, crashed_fenced, unclean_xcatmn1, standby_xcatmn2,
+    offline_xcatmn2, pacemaker_stopped_xcatmn2, failed_monitor, leftover_constraint,
+    maintenance, member_disabled, group_disabled; with ``vip`` and ``failed_reason``.
+    Shared by the session: copy a state before changing it."""
+    return cibstates.build_states(tmp_path_factory.mktemp("cluster-states"))
+
+
+@pytest.fixture(scope="session")
+def simulated_cluster():
+    """``simulated_cluster(cib, fail_start_on=None, failing_commands=())``: an executor
+    for the real Runner backed by a CIB file; queries go to the real crm_mon and
+    cibadmin, cluster commands to real pcs -f / crm_resource and crm_simulate
+    executes their transition (``calls``, ``changes``, ``constraints()``)."""
+    return cibstates.SimulatedCluster
+
+
+@pytest.fixture(scope="session")
+def cib_tool():
+    """``cib_tool(argv, cib, check=True)``: a Pacemaker tool run on the CIB file ``cib``."""
+    return cibstates.tool
+
+
+# -- namespaces ------------------------------------------------------------------------------
+
+@pytest.fixture
+def mount_namespace():
+    """A private mount namespace (tests/support/mountns.py): ``run(argv, env=None)``,
+    ``sh(script)``, ``spawn``, ``alive``, ``mount_points(under)``; whatever is mounted
+    there disappears with it."""
+    namespace = mountns.MountNamespace()
+    yield namespace
+    namespace.close()
+
+
+@pytest.fixture(scope="session")
+def netns_pair():
+    """``netns_pair(prefix, node_nic, node_addresses, peer_nic, peer_addresses)``: two
+    network namespaces joined by a veth pair (tests/support/netns.py); the caller
+    removes them with ``remove()``."""
+    return netns.NamespacePair
+
+
+@pytest.fixture(scope="module")
+def live_cluster():
+    """A live two-node Pacemaker cluster in network namespaces, the generated xCAT
+    group configured and stopped (cluster-lab/xcathalab/nscluster.py), removed after
+    the module: ``on(node, *argv)``, ``xcatha(node, *args)``, ``pcs(*argv)``,
+    ``crash(node)``, ``settle()``, ``vip_on(node)``, ``vip``."""
+    cluster = LiveCluster()
+    try:
+        cluster.up()
+        cluster.configure()
+        yield cluster
+    finally:
+        cluster.down()
+
+
+# -- a fake executor -------------------------------------------------------------------------
 
 class FakeExecutor(object):
     """Records every command and answers with ``respond(argv) -> (rc, out, err)``

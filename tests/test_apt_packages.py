@@ -18,9 +18,11 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APT_PACKAGES = os.path.join(REPO, "setup", "apt-packages.txt")
-# Directories whose Python code runs programs on this host; the xCAT stand-in runs in the
-# tests too (tests/standin_env.py).  Scanned whole, so modules may move between packages.
-SCANNED = ("xcatha_ocf", "tests", "bench", "agents", os.path.join("cluster-lab", "xcat-standin"))
+# Directories whose Python code runs programs on this host; the xCAT stand-in and the
+# namespace cluster run in the tests too (tests/standin_env.py, tests/conftest.py).
+# Scanned whole, so modules may move between packages.
+SCANNED = ("xcatha_ocf", "tests", "bench", "agents", os.path.join("cluster-lab", "xcat-standin"),
+           os.path.join("cluster-lab", "xcathalab", "nscluster.py"))
 # Shell scripts (by their shebang) that run on this host: set-up, CI, packaging, the lab
 # image build, and the xCAT stand-in's install.sh and setup-db.sh that the tests run.
 SHELL_SCANNED = ("setup.sh", ".ci", "packaging", os.path.join("cluster-lab", "image"),
@@ -37,9 +39,11 @@ NOT_FROM_DEBIAN = {
 }
 
 # Calls that run their first argument as a command (by the last part of the callee's
-# name: subprocess.run, self.run.query, runner, opsim.tool, the lab's ok and run ...).
+# name: subprocess.run, self.run.query, runner, cibstates.tool and the cib_tool fixture,
+# the lab's ok and run ...).
 COMMAND_CALLS = frozenset(["run", "query", "call", "check_call", "check_output", "Popen",
-                           "background", "spawn", "start", "tool", "ok", "runner", "step"])
+                           "background", "spawn", "start", "tool", "cib_tool", "ok", "runner",
+                           "step"])
 # Calls that look a program up by name: ocf.find_binary, ops.commands.have, shutil.which.
 LOOKUP_CALLS = frozenset(["find_binary", "have", "which"])
 # A plan step's argv: servicestack.Step("run", ["makedns", "-n"]).

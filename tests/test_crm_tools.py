@@ -3,13 +3,9 @@ build the same CIB as the XML output, crm_verify accepts every one, and
 crm_simulate shows the manual and automatic policies behave as promised."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
-from lxml import etree
-
-from crmlab import AgentRoot, normalized, placement, simulate
 from xcatha_ocf.crm.command import main_config
 from xcatha_ocf.crm.render import render
 
@@ -39,13 +35,8 @@ def read(path):
         return handle.read()
 
 
-@pytest.fixture(scope="module")
-def agents(tmp_path_factory):
-    return AgentRoot(str(tmp_path_factory.mktemp("crm-agents")))
-
-
 @pytest.fixture(scope="module", params=["manual", "automatic"])
-def built(request, agents, tmp_path_factory):
+def built(request, crm_agent_root, tmp_path_factory):
     """The CIB each output format produces, for one policy."""
     policy = request.param
     config = config_for(policy)
@@ -54,25 +45,27 @@ def built(request, agents, tmp_path_factory):
 
     script = write(str(work / "xcat.sh"), render(config, "pcs"))
     cibs["pcs"] = write(str(work / "pcs.xml"), BASE_CIB)
-    result = agents.run(["sh", script, cibs["pcs"]])
+    result = crm_agent_root.run(["sh", script, cibs["pcs"]])
     assert result.returncode == 0, result.stderr
 
     crm_text = write(str(work / "xcat.crm"), render(config, "crmsh"))
     cibs["crmsh"] = write(str(work / "crmsh.xml"), BASE_CIB)
-    result = agents.run(["crm", "configure", "load", "update", crm_text],
+    result = crm_agent_root.run(["crm", "configure", "load", "update", crm_text],
                         env={"CIB_file": cibs["crmsh"]})
     assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, \
         result.stdout + result.stderr
     return policy, work, cibs
 
 
-def without_nodes(cib_text):
-    return normalized(cib_text).replace(
+@pytest.fixture(scope="module")
+def without_nodes(crm_tools):
+    """``without_nodes(cib_text)``: the normalized configuration without node entries."""
+    return lambda cib_text: crm_tools.normalized(cib_text).replace(
         '  <nodes>\n    <node id="1" uname="xcatmn1"/>\n    <node id="2" uname="xcatmn2"/>\n'
         '  </nodes>\n', "  <nodes/>\n")
 
 
-def test_pcs_crmsh_and_xml_describe_the_same_configuration(built):
+def test_pcs_crmsh_and_xml_describe_the_same_configuration(built, without_nodes):
     _, _, cibs = built
     reference = without_nodes(read(cibs["xml"]))
     assert "xcat-group" in reference
@@ -85,21 +78,25 @@ def crm_verify(path):
                           text=True, timeout=60)
 
 
-def test_crm_verify_accepts_every_generated_cib(built):
+def test_crm_verify_accepts_every_generated_cib(built, crm_tools):
     _, work, cibs = built
     result = crm_verify(cibs["xml"])
     assert result.returncode == 0, result.stderr
     for name in ("pcs", "crmsh"):
         # with both nodes online, so node state warnings cannot hide a real problem
         online = str(work / ("%s-online.xml" % name))
-        simulate(cibs[name], online, "--node-up", "xcatmn1", "--node-up", "xcatmn2")
+        crm_tools.simulate(cibs[name], online, "--node-up", "xcatmn1", "--node-up", "xcatmn2")
         result = crm_verify(online)
         assert result.returncode == 0, result.stderr
 
 
-def group_places(cib_path):
-    places = placement(cib_path)
-    return {places[member] for member in GROUP_MEMBERS}
+@pytest.fixture(scope="module")
+def group_places(crm_tools):
+    """``group_places(cib_path)``: the set of nodes the group's members run on."""
+    def places(cib_path):
+        placement = crm_tools.placement(cib_path)
+        return {placement[member] for member in GROUP_MEMBERS}
+    return places
 
 
 def prefer(cib_path, node):
@@ -113,7 +110,7 @@ def clear(cib_path):
                    env=dict(os.environ, CIB_file=cib_path), check=True, capture_output=True)
 
 
-def steps(work, start):
+def steps(simulate, work, start):
     """Numbered simulation files: each step reads the last one's output."""
     state = {"current": start, "n": 0}
 
@@ -127,12 +124,12 @@ def steps(work, start):
 
 
 @pytest.fixture
-def cib_for(built, tmp_path):
+def cib_for(built, tmp_path, crm_tools):
     policy, _, cibs = built
-    return policy, steps(tmp_path, cibs["pcs"])
+    return policy, steps(crm_tools.simulate, tmp_path, cibs["pcs"])
 
 
-def test_manual_group_is_never_placed_by_the_cluster(cib_for):
+def test_manual_group_is_never_placed_by_the_cluster(cib_for, group_places):
     policy, step = cib_for
     online, _ = step("--node-up", "xcatmn1", "--node-up", "xcatmn2")
     if policy == "manual":
@@ -141,7 +138,7 @@ def test_manual_group_is_never_placed_by_the_cluster(cib_for):
         assert len(group_places(online)) == 1 and None not in group_places(online)
 
 
-def running_on_xcatmn1(step):
+def running_on_xcatmn1(step, group_places):
     """Both nodes up and the group running on xcatmn1, placed there by the admin
     (manual) or by the cluster, nudged with a cli-prefer if needed (automatic)."""
     online, _ = step("--node-up", "xcatmn1", "--node-up", "xcatmn2")
@@ -156,9 +153,9 @@ def running_on_xcatmn1(step):
     return settled
 
 
-def test_failure_of_the_active_node(cib_for):
+def test_failure_of_the_active_node(cib_for, group_places):
     policy, step = cib_for
-    running_on_xcatmn1(step)
+    running_on_xcatmn1(step, group_places)
 
     failed, transition = step("--node-fail", "xcatmn1")
     assert "Fence (reboot) xcatmn1" in transition
@@ -169,9 +166,9 @@ def test_failure_of_the_active_node(cib_for):
         assert group_places(after) == {"xcatmn2"}, "automatic: failover after fencing"
 
 
-def test_move_to_the_other_node_and_stay_there(cib_for):
+def test_move_to_the_other_node_and_stay_there(cib_for, group_places):
     policy, step = cib_for
-    running = running_on_xcatmn1(step)
+    running = running_on_xcatmn1(step, group_places)
     prefer(running, "xcatmn2")
     moved, _ = step()
     assert group_places(moved) == {"xcatmn2"}
@@ -186,9 +183,9 @@ def summary(transition):
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def test_a_failed_monitor_restarts_in_place_and_a_failed_stop_fences(cib_for):
+def test_a_failed_monitor_restarts_in_place_and_a_failed_stop_fences(cib_for, group_places):
     policy, step = cib_for
-    running_on_xcatmn1(step)
+    running_on_xcatmn1(step, group_places)
     _, transition = step("--op-inject", "xcat-vip_monitor_10000@xcatmn1=7")
     assert "* Recover xcat-vip ( xcatmn1 )" in summary(transition)
     assert not [line for line in summary(transition) if "xcatmn2" in line]
@@ -198,18 +195,18 @@ def test_a_failed_monitor_restarts_in_place_and_a_failed_stop_fences(cib_for):
     assert "* Fence (reboot) xcatmn1 'xcat-vip failed there'" in summary(transition)
 
 
-def test_without_fencing_a_failed_stop_blocks_instead_of_fencing(tmp_path):
+def test_without_fencing_a_failed_stop_blocks_instead_of_fencing(tmp_path, group_places, crm_tools):
     config = main_config([EXAMPLE, "--fence", "xcatmn1=none", "--fence", "xcatmn2=none",
                           "--no-fencing"], warn=lambda message: None)
     cib = write(str(tmp_path / "nofence.xml"), render(config, "xml"))
     assert crm_verify(cib).returncode == 0
-    step = steps(tmp_path, cib)
-    running_on_xcatmn1(step)
+    step = steps(crm_tools.simulate, tmp_path, cib)
+    running_on_xcatmn1(step, group_places)
     step("--op-inject", "xcat-vip_monitor_10000@xcatmn1=7",
          "--op-fail", "xcat-vip_stop_0@xcatmn1=1")
     after, transition = step()
     assert not [line for line in summary(transition) if "Fence" in line]
-    places = placement(after)
+    places = crm_tools.placement(after)
     assert places["xcat-shared"] == "xcatmn1" and places["xcat-services"] is None
     assert "(blocked)" in transition
 

@@ -9,20 +9,20 @@ import subprocess
 
 import pytest
 
-from agentrun import REPO, run_agent
-from system_agents import install_system_wide
 from xcatha_ocf import cli, docs, install
 from xcatha_ocf.runtime import metadata
 from xcatha_ocf.runtime.ocf import Action, ResourceAgent
 from xcatha_ocf.runtime.params import Parameter
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(REPO, "docs")
 AGENTS = sorted(install.AGENTS)
 
 
-def described(agent):
-    """The agent as the docs see it, from the launcher's meta-data."""
-    return docs.parse_metadata(run_agent(agent, "meta-data").stdout)
+@pytest.fixture(scope="module")
+def described(ocf_agent):
+    """``described(agent)``: the agent as the docs see it, from the launcher's meta-data."""
+    return lambda agent: docs.parse_metadata(ocf_agent.run(agent, "meta-data").stdout)
 
 
 def read(path):
@@ -40,7 +40,7 @@ def test_checked_in_docs_are_current(capsys):
     assert status == 0, "stale docs, run xcatha docs:\n" + capsys.readouterr().out
 
 
-def test_pages_come_from_the_launcher_metadata():
+def test_pages_come_from_the_launcher_metadata(described):
     for agent in AGENTS:
         assert docs.parse_metadata(docs.metadata_xml(agent)) == described(agent)
 
@@ -73,7 +73,7 @@ def test_check_finds_stale_missing_and_orphaned_pages_and_docs_fixes_them(tmp_pa
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_markdown_lists_every_parameter_and_action(agent):
+def test_markdown_lists_every_parameter_and_action(agent, described):
     text = read(os.path.join(DOCS, docs.markdown_page(agent)))
     agent_info = described(agent)
     for p in agent_info["parameters"]:
@@ -97,7 +97,7 @@ def man_output(agent):
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_man_page_renders_cleanly(agent):
+def test_man_page_renders_cleanly(agent, described):
     result = run(["groff", "-man", "-Tutf8", "-ww", "-z", os.path.join(DOCS, docs.man_page(agent))])
     assert result.returncode == 0 and result.stderr == ""
     text = man_output(agent)
@@ -125,8 +125,7 @@ def example(agent, tool):
 
 
 @pytest.fixture
-def empty_cib(tmp_path):
-    install_system_wide()
+def empty_cib(tmp_path, system_agents):
     cib = str(tmp_path / "cib.xml")
     with open(cib, "w") as handle:
         handle.write(run(["cibadmin", "--empty"]).stdout)
@@ -145,30 +144,30 @@ def configured_operations(cib, agent):
             for op in primitive.iterfind("operations/op")}
 
 
-def expected_operations(agent):
+def expected_operations(agent_info):
     return {a["name"]: ((a["interval"] or "0s").rstrip("s"), a["timeout"])
-            for a in described(agent)["actions"]
+            for a in agent_info["actions"]
             if a["name"] in ("start", "stop") or docs.recurring(a)}
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_pcs_example_creates_the_resource_with_default_operations(agent, empty_cib):
+def test_pcs_example_creates_the_resource_with_default_operations(agent, empty_cib, described):
     cib, env = empty_cib
     command = example(agent, "pcs")
     assert command[:3] == ["pcs", "resource", "create"]
     result = run(command[:1] + ["-f", cib] + command[1:], env=env)
     assert result.returncode == 0, result.stderr
-    assert configured_operations(cib, agent) == expected_operations(agent)
+    assert configured_operations(cib, agent) == expected_operations(described(agent))
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_crm_example_creates_the_resource(agent, empty_cib):
+def test_crm_example_creates_the_resource(agent, empty_cib, described):
     cib, env = empty_cib
     command = example(agent, "crm")
     assert command[:3] == ["crm", "configure", "primitive"]
     result = run(command, env=env)
     assert result.returncode == 0 and "ERROR" not in result.stderr, result.stderr
-    assert configured_operations(cib, agent) == expected_operations(agent)
+    assert configured_operations(cib, agent) == expected_operations(described(agent))
 
 
 class Awkward(ResourceAgent):

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from agentrun import REPO
-
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AGENT = os.path.join(REPO, "cluster-lab", "node", "fence_xcatlab")
 
 

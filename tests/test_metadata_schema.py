@@ -7,8 +7,6 @@ import subprocess
 import pytest
 from lxml import etree
 
-from agentrun import run_agent
-from system_agents import install_system_wide
 from xcatha_ocf import docs, install
 
 PCS_SCHEMA = "/usr/share/pcs/data/ocf-%s.rng"
@@ -17,24 +15,19 @@ AGENTS = sorted(install.AGENTS)
 PARSER = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
 
 
-def launcher_metadata(agent):
-    result = run_agent(agent, "meta-data")
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def parse(xml):
     return etree.fromstring(xml.encode("utf-8"), PARSER)
 
 
-@pytest.fixture(scope="module")
-def metadata():
-    return {agent: launcher_metadata(agent) for agent in AGENTS}
+def launcher_metadata(ocf_agent, agent):
+    result = ocf_agent.run(agent, "meta-data")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
-def installed():
-    return install_system_wide()
+def metadata(ocf_agent):
+    return {agent: launcher_metadata(ocf_agent, agent) for agent in AGENTS}
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -72,7 +65,7 @@ def test_schemas_reject_broken_metadata(metadata):
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_pcs_describes_installed_agent(agent, metadata, installed):
+def test_pcs_describes_installed_agent(agent, metadata, system_agents):
     result = subprocess.run(["pcs", "resource", "describe", "ocf:xcat:" + agent],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, timeout=60)
@@ -89,7 +82,7 @@ def test_pcs_describes_installed_agent(agent, metadata, installed):
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_crm_resource_shows_installed_metadata(agent, metadata, installed):
+def test_crm_resource_shows_installed_metadata(agent, metadata, system_agents):
     result = subprocess.run(["crm_resource", "--show-metadata", "ocf:xcat:" + agent],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, timeout=60)

@@ -17,7 +17,7 @@ from xcatha_ocf.runtime.params import Parameter, read_params
 from xcatha_ocf.runtime.status import ExitStatus, OCFError
 from xcatha_ocf.runtime.runner import CommandError, Runner
 
-from agentrun import AGENTS, REPO
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Echo(ResourceAgent):
@@ -274,8 +274,8 @@ def test_find_binary_honours_ocf_tester_missing_binary_mode(monkeypatch):
 
 
 @pytest.mark.parametrize("agent", sorted(install.AGENTS))
-def test_checked_in_launchers_are_the_generated_ones(agent):
-    path = os.path.join(AGENTS, agent)
+def test_checked_in_launchers_are_the_generated_ones(agent, ocf_agent):
+    path = ocf_agent.path(agent)
     with open(path) as handle:
         assert handle.read() == install.launcher(agent)
     assert os.stat(path).st_mode & 0o777 == 0o755

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-import opsim
+from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import check
-from xcatha_ocf.runtime.runner import Result, Runner
+from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
 
 HOSTS = "127.0.0.1 localhost\n192.0.2.10 xcatmn xcatmn.cluster.com\n192.0.2.11 xcatmn1\n192.0.2.12 xcatmn2\n"
 # stonith_admin 2.1.5's format (as seen in tests/test_ops_live.py's cluster).
@@ -32,9 +32,10 @@ UNITS_DISABLED = ("postgresql.service disabled enabled\nnamed.service disabled d
                   "xcatd.service disabled disabled\n")
 
 
-@pytest.fixture(scope="module")
-def states(tmp_path_factory):
-    return opsim.build_states(tmp_path_factory.mktemp("ops-check"))
+@pytest.fixture
+def states(cluster_states):
+    """The simulated cluster states (conftest), read only here."""
+    return cluster_states
 
 
 class FakeNode(object):
@@ -101,8 +102,7 @@ class Local(object):
 
     def run(self, argv, timeout, stdin=None, env=None):
         if argv[0] in ("crm_mon", "cibadmin"):
-            process = opsim.tool(argv, self.cib, check=False)
-            return Result(argv, process.returncode, process.stdout, process.stderr)
+            return SubprocessExecutor().run(argv, timeout, env={"CIB_file": self.cib})
         if argv[0] == "crm_node":
             return Result(argv, 0, "xcatmn1\n")
         if argv[0] == "stonith_admin":
@@ -242,10 +242,10 @@ def test_fencing_never_tested_warns_and_failed_fencing_fails(states, nodes):
         check.FAIL, "fencing tested", "xcatmn1", "fencing xcatmn1 failed: timed out")
 
 
-def test_fencing_disabled_fails(states, nodes, tmp_path):
+def test_fencing_disabled_fails(states, nodes, tmp_path, cib_tool):
     path = str(tmp_path / "nofence.xml")
-    opsim.tool(["cp", states["running_xcatmn1"], path], path)
-    opsim.tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
+    cib_tool(["cp", states["running_xcatmn1"], path], path)
+    cib_tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
     results = check.run_checks(Runner(Local(path, nodes["xcatmn1"])), lambda name: Runner(nodes[name]))
     (fencing,) = [item for item in results if item.name == "fencing configured"]
     assert fencing.verdict == check.FAIL and "stonith-enabled=false" in fencing.reason
@@ -262,7 +262,7 @@ def test_unreachable_peer_fails_and_is_not_checked_further(states, nodes):
 
 def test_cli_table_and_exit_code(states, nodes):
     out = io.StringIO()
-    args = SimpleNamespace(json=False, group=opsim.GROUP)
+    args = SimpleNamespace(json=False, group=GROUP)
     code = check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
                      lambda name: Runner(nodes[name]), out)
     text = out.getvalue()
@@ -281,7 +281,7 @@ def test_a_manual_confirmation_is_not_a_fencing_test(states, nodes):
 def test_cli_json(states, nodes):
     import json
     out = io.StringIO()
-    args = SimpleNamespace(json=True, group=opsim.GROUP)
+    args = SimpleNamespace(json=True, group=GROUP)
     check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
                      lambda name: Runner(nodes[name]), out)
     rows = json.loads(out.getvalue())

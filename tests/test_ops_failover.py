@@ -6,27 +6,33 @@ import shutil
 
 import pytest
 
-import opsim
+from xcatha_ocf.agents import GROUP
 from xcatha_ocf.errors import InputError
 from xcatha_ocf.ops import cluster, failover
-from xcatha_ocf.runtime.runner import Result, Runner
-
-GROUP = opsim.GROUP
-
-
-@pytest.fixture(scope="module")
-def states(tmp_path_factory):
-    return opsim.build_states(tmp_path_factory.mktemp("ops-failover"))
+from xcatha_ocf.runtime.runner import Runner
 
 
 @pytest.fixture
-def cib(states, tmp_path):
-    """A private copy of a state, by name."""
+def cib(cluster_states, tmp_path):
+    """A private copy of a simulated cluster state, by name."""
     def copy(name):
         path = str(tmp_path / (name + ".xml"))
-        shutil.copy(states[name], path)
+        shutil.copy(cluster_states[name], path)
         return path
     return copy
+
+
+class Clock(object):
+    """A clock that moves only when someone sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
 class Xcatd(object):
@@ -44,7 +50,7 @@ class Xcatd(object):
 def move(cluster, target="xcatmn2", tool="pcs", wait=60, xcatd=None):
     """xcatha failover against a SimulatedCluster; (exit code, output)."""
     out = io.StringIO()
-    clock = opsim.Clock()
+    clock = Clock()
     code = failover.failover(Runner(cluster, out=out), GROUP, target, wait=wait, tool=tool,
                              connect=xcatd or Xcatd(), out=out, clock=clock, sleep=clock.sleep)
     return code, out.getvalue()
@@ -60,22 +66,22 @@ def started_on(node):
             ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")]
 
 
-def test_running_group_moves_with_pcs_resource_move(cib):
-    runner = opsim.SimulatedCluster(cib("running_xcatmn1"))
+def test_running_group_moves_with_pcs_resource_move(cib, simulated_cluster, cluster_states):
+    runner = simulated_cluster(cib("running_xcatmn1"))
     xcatd = Xcatd()
     code, out = move(runner, xcatd=xcatd)
     assert code == 0, out
     assert runner.changes == [["pcs", "resource", "move", GROUP, "xcatmn2", "--wait=60"]]
     assert placement(runner.cib) == started_on("xcatmn2")
     assert "cli-" not in runner.constraints()
-    assert xcatd.attempts == [(opsim.VIP, 3001)]
+    assert xcatd.attempts == [(cluster_states.vip, 3001)]
     assert "xcatd answers on 192.0.2.10:3001" in out
     for member in ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services"):
         assert "%-16s Started on xcatmn2" % member in out   # progress, resource by resource
 
 
-def test_stopped_group_after_a_crash_uses_move_with_constraint_then_clear(cib):
-    runner = opsim.SimulatedCluster(cib("crashed_fenced"))
+def test_stopped_group_after_a_crash_uses_move_with_constraint_then_clear(cib, simulated_cluster):
+    runner = simulated_cluster(cib("crashed_fenced"))
     code, out = move(runner)
     assert code == 0, out
     assert runner.changes == [["pcs", "resource", "move-with-constraint", GROUP, "xcatmn2", "--wait=60"],
@@ -85,8 +91,8 @@ def test_stopped_group_after_a_crash_uses_move_with_constraint_then_clear(cib):
 
 
 @pytest.mark.parametrize("state", ["running_xcatmn1", "crashed_fenced"])
-def test_crmsh_cluster_without_pcs_uses_crm_resource(cib, state):
-    runner = opsim.SimulatedCluster(cib(state))
+def test_crmsh_cluster_without_pcs_uses_crm_resource(cib, state, simulated_cluster):
+    runner = simulated_cluster(cib(state))
     code, out = move(runner, tool="crm_resource", wait=90)
     assert code == 0, out
     assert runner.changes == [["crm_resource", "--move", "--resource", GROUP, "--node", "xcatmn2"],
@@ -108,8 +114,8 @@ def test_crmsh_cluster_without_pcs_uses_crm_resource(cib, state):
                                    "`pcs resource enable xcat-services`"),
     ("group_disabled", "xcatmn2", "xcat-group disabled (target-role=Stopped)"),
 ])
-def test_refusals_run_nothing(cib, state, target, reason):
-    runner = opsim.SimulatedCluster(cib(state))
+def test_refusals_run_nothing(cib, state, target, reason, simulated_cluster):
+    runner = simulated_cluster(cib(state))
     before = placement(runner.cib)
     code, out = move(runner, target)
     assert code == 1
@@ -118,27 +124,27 @@ def test_refusals_run_nothing(cib, state, target, reason):
     assert placement(runner.cib) == before
 
 
-def test_unclean_refusal_names_the_procedures_remedy(cib):
-    code, out = move(opsim.SimulatedCluster(cib("unclean_xcatmn1")))
+def test_unclean_refusal_names_the_procedures_remedy(cib, simulated_cluster):
+    code, out = move(simulated_cluster(cib("unclean_xcatmn1")))
     assert "Power it off or disconnect it from the network" in out
     assert "pcs stonith confirm xcatmn1" in out
 
 
-def test_unknown_node_is_a_usage_error(cib):
+def test_unknown_node_is_a_usage_error(cib, simulated_cluster):
     with pytest.raises(InputError, match="xcatmn3 is not a node of this cluster"):
-        move(opsim.SimulatedCluster(cib("running_xcatmn1")), "xcatmn3")
+        move(simulated_cluster(cib("running_xcatmn1")), "xcatmn3")
 
 
-def test_group_already_on_target_only_checks_xcatd(cib):
-    runner = opsim.SimulatedCluster(cib("running_xcatmn1"))
+def test_group_already_on_target_only_checks_xcatd(cib, simulated_cluster, cluster_states):
+    runner = simulated_cluster(cib("running_xcatmn1"))
     xcatd = Xcatd()
     code, out = move(runner, "xcatmn1", xcatd=xcatd)
     assert code == 0 and runner.changes == []
-    assert "already runs on xcatmn1" in out and xcatd.attempts == [(opsim.VIP, 3001)]
+    assert "already runs on xcatmn1" in out and xcatd.attempts == [(cluster_states.vip, 3001)]
 
 
-def test_xcatd_silent_on_the_vip_fails_after_the_wait(cib):
-    runner = opsim.SimulatedCluster(cib("running_xcatmn1"))
+def test_xcatd_silent_on_the_vip_fails_after_the_wait(cib, simulated_cluster):
+    runner = simulated_cluster(cib("running_xcatmn1"))
     xcatd = Xcatd(failures=10 ** 6)
     code, out = move(runner, wait=20, xcatd=xcatd)
     assert code == 1
@@ -146,14 +152,14 @@ def test_xcatd_silent_on_the_vip_fails_after_the_wait(cib):
     assert 15 <= len(xcatd.attempts) <= 25   # retried about once a second for --wait
 
 
-def test_xcatd_answering_late_is_waited_for(cib):
+def test_xcatd_answering_late_is_waited_for(cib, simulated_cluster):
     xcatd = Xcatd(failures=3)
-    code, out = move(opsim.SimulatedCluster(cib("running_xcatmn1")), xcatd=xcatd)
+    code, out = move(simulated_cluster(cib("running_xcatmn1")), xcatd=xcatd)
     assert code == 0 and len(xcatd.attempts) == 4
 
 
-def test_group_failing_to_start_on_target_still_clears_the_constraint(cib):
-    runner = opsim.SimulatedCluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
+def test_group_failing_to_start_on_target_still_clears_the_constraint(cib, simulated_cluster):
+    runner = simulated_cluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
     code, out = move(runner, wait=10)
     assert code == 1
     assert "xcat-group did not start on xcatmn2 in time" in out
@@ -163,9 +169,9 @@ def test_group_failing_to_start_on_target_still_clears_the_constraint(cib):
     assert "cli-prefer" not in runner.constraints()
 
 
-def test_failed_move_command_still_clears_and_reports(cib):
+def test_failed_move_command_still_clears_and_reports(cib, simulated_cluster):
     command = ["pcs", "resource", "move-with-constraint", GROUP, "xcatmn2", "--wait=60"]
-    runner = opsim.SimulatedCluster(cib("crashed_fenced"), failing_commands=[command])
+    runner = simulated_cluster(cib("crashed_fenced"), failing_commands=[command])
     code, out = move(runner)
     assert code == 1
     assert runner.changes == [command, ["pcs", "resource", "clear", GROUP]]
@@ -191,7 +197,7 @@ def test_dry_run_prints_the_commands_and_changes_nothing(cib):
 
 def test_progress_rewrites_a_waiting_line_only_on_a_terminal():
     from xcatha_ocf.ops.report import Progress
-    clock = opsim.Clock()
+    clock = Clock()
     for terminal in (True, False):
         out = io.StringIO()
         progress = Progress(out, terminal, clock)
@@ -201,10 +207,10 @@ def test_progress_rewrites_a_waiting_line_only_on_a_terminal():
         assert out.getvalue().endswith("[  0.0s] xcat-vip Started on xcatmn2\n")
 
 
-def test_fencing_disabled_warns_about_the_old_node(cib):
+def test_fencing_disabled_warns_about_the_old_node(cib, simulated_cluster, cib_tool):
     path = cib("running_xcatmn1")
-    opsim.tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
-    code, out = move(opsim.SimulatedCluster(path))
+    cib_tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
+    code, out = move(simulated_cluster(path))
     assert code == 0
     assert out.startswith("warning: fencing is disabled. If the old node died, make sure it is powered off")
 
@@ -232,7 +238,7 @@ def test_a_command_that_outlives_the_deadline_is_killed(cib):
     runner = Runner()
     progress = failover.report.Progress(io.StringIO(), False)
     watcher = failover.Watcher(Runner(env={"CIB_file": cib("running_xcatmn1")}), GROUP, progress)
-    clock = opsim.Clock()
+    clock = Clock()
     result = failover.run_watching(runner, ["sleep", "30"], watcher, clock() - 30, clock, clock.sleep)
     assert result.timed_out and not result.ok
 
@@ -244,8 +250,8 @@ def test_ssh_runner_quotes_the_remote_command():
                           "sh -c 'ls -1d /a b 2>/dev/null'\n")
 
 
-def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib):
-    runner = opsim.SimulatedCluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
+def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib, simulated_cluster):
+    runner = simulated_cluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
     assert move(runner, wait=5)[0] == 1
     runner.changes[:] = []
     code, out = move(runner)
@@ -254,17 +260,17 @@ def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib):
     assert "`pcs resource cleanup xcat-group node=xcatmn2`" in out
 
 
-def test_failed_pcs_move_clears_the_constraint_pcs_left(cib):
+def test_failed_pcs_move_clears_the_constraint_pcs_left(cib, simulated_cluster):
     command = ["pcs", "resource", "move", GROUP, "xcatmn2", "--wait=60"]
-    runner = opsim.SimulatedCluster(cib("running_xcatmn1"), failing_commands=[command])
+    runner = simulated_cluster(cib("running_xcatmn1"), failing_commands=[command])
     code, out = move(runner)
     assert code == 1
     assert runner.changes == [command, ["pcs", "resource", "clear", GROUP]]
 
 
 @pytest.mark.parametrize("state", ["running_xcatmn1", "crashed_fenced"])
-def test_pcs_0_10_moves_then_clears(cib, state):
-    runner = opsim.SimulatedCluster(cib(state))
+def test_pcs_0_10_moves_then_clears(cib, state, simulated_cluster):
+    runner = simulated_cluster(cib(state))
     code, out = move(runner, tool="pcs-0.10")
     assert code == 0, out
     assert runner.changes == [["pcs", "resource", "move", GROUP, "xcatmn2", "--wait=60"],

@@ -1,10 +1,11 @@
 """xcatha status, failover and check on a live two-node Pacemaker cluster made of
-network namespaces (tests/opslive.py): real corosync, pacemakerd, pcs and
-crm_resource, a real IPaddr2 VIP, an XCATD STAND-IN listening on VIP:3001, and a
-fence device that can never fence.  The tests run in order on one cluster, as
-an admin's day would: start the stopped group, move it, refusals, a crmsh-only
-host, a crash that leaves the node UNCLEAN, the admin's confirmation, recovery.
-About a minute in all."""
+network namespaces (cluster-lab/xcathalab/nscluster.py): real corosync, pacemakerd,
+pcs and crm_resource, the configuration xcatha crm generate makes, with the real
+xcat-shared, xcat-vip and xcat-pgsql-conf, an XCATD STAND-IN listening on VIP:3001
+in xcat-services' place, and fence devices that can never fence.  The tests run in
+order on one cluster, as an admin's day would: start the stopped group, move it,
+refusals, a crmsh-only host, a crash that leaves the node UNCLEAN, the admin's
+confirmation, recovery.  About a minute in all."""
 
 import json
 import os
@@ -12,74 +13,68 @@ import shutil
 
 import pytest
 
-import opslive
 from xcatha_ocf.ops import check
 from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
+from xcathalab.shell import wait_for
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root"),
     pytest.mark.skipif(not all(shutil.which(tool) for tool in ("corosync", "pacemakerd", "pcs", "nsenter")),
                        reason="corosync, pacemaker and pcs are needed"),
 ]
-GROUP = opslive.GROUP
 MEMBERS = ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services")
 
 
 @pytest.fixture(scope="module")
-def live():
-    cluster = opslive.LiveCluster()
-    try:
-        cluster.up()
-        cluster.configure()
-        yield cluster
-    finally:
-        cluster.down()
+def live(live_cluster):
+    """The namespace cluster (conftest), up with the group configured and stopped."""
+    return live_cluster
 
 
 def status(live, node):
     result = live.xcatha(node, "status", "--json")
-    return json.loads(result.stdout)
+    return json.loads(result.out)
 
 
 def move_constraints(live):
-    return [line for line in live.pcs("constraint", "--full").stdout.splitlines() if "cli-" in line]
+    return [line for line in live.pcs("constraint", "--full").out.splitlines() if "cli-" in line]
 
 
-def assert_moved(result, node):
-    assert result.returncode == 0, result.stdout + result.stderr
+def assert_moved(live, result, node):
+    assert result.rc == 0, result.out + result.err
     for member in MEMBERS:
-        assert "%-16s Started on %s" % (member, node) in result.stdout
-    assert "xcatd answers on %s:3001" % opslive.VIP in result.stdout
+        assert "%-16s Started on %s" % (member, node) in result.out
+    assert "xcatd answers on %s:3001" % live.vip in result.out
 
 
 def test_status_of_the_stopped_group(live):
     report = status(live, "xcatmn2")
     assert report["group"]["state"] == "stopped"
     assert [node["state"] for node in report["nodes"]] == ["online", "online"]
-    assert report["vip"] == {"resource": "xcat-vip", "address": opslive.VIP, "nodes": []}
-    assert live.xcatha("xcatmn2", "status").returncode == 3
+    assert report["vip"] == {"resource": "xcat-vip", "address": live.vip, "nodes": []}
+    assert live.xcatha("xcatmn2", "status").rc == 3
 
 
 def test_failover_starts_the_stopped_group_with_move_with_constraint(live):
     result = live.xcatha("xcatmn2", "failover", "--to", "xcatmn1", "--wait", "90")
-    assert_moved(result, "xcatmn1")
-    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
+    assert_moved(live, result, "xcatmn1")
+    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.out
     assert live.vip_on("xcatmn1") and not live.vip_on("xcatmn2")
     assert move_constraints(live) == []
 
 
 def test_dry_run_changes_nothing(live):
     result = live.xcatha("xcatmn1", "failover", "--to", "xcatmn2", "--dry-run")
-    assert result.returncode == 0
-    assert "dry-run: would run: pcs resource move xcat-group xcatmn2 --wait=300" in result.stdout
+    assert result.rc == 0
+    assert "dry-run: would run: pcs resource move xcat-group xcatmn2 --wait=300" in result.out
     live.settle()
     assert status(live, "xcatmn1")["group"]["node"] == "xcatmn1"
 
 
 def test_failover_moves_the_running_group_with_pcs_resource_move(live):
     result = live.xcatha("xcatmn1", "failover", "--to", "xcatmn2", "--wait", "90")
-    assert_moved(result, "xcatmn2")
-    assert "the group runs on xcatmn1: pcs resource move" in result.stdout
+    assert_moved(live, result, "xcatmn2")
+    assert "the group runs on xcatmn1: pcs resource move" in result.out
     assert live.vip_on("xcatmn2") and not live.vip_on("xcatmn1")
     assert move_constraints(live) == []
     report = status(live, "xcatmn1")
@@ -92,8 +87,8 @@ def test_failover_refuses_a_standby_target(live):
     live.pcs("node", "standby", "xcatmn1")
     try:
         result = live.xcatha("xcatmn2", "failover", "--to", "xcatmn1")
-        assert result.returncode == 1
-        assert "refused: xcatmn1 is in standby" in result.stdout
+        assert result.rc == 1
+        assert "refused: xcatmn1 is in standby" in result.out
         assert status(live, "xcatmn2")["nodes"][0]["state"] == "standby"
     finally:
         live.pcs("node", "unstandby", "xcatmn1")
@@ -102,10 +97,10 @@ def test_failover_refuses_a_standby_target(live):
 
 def test_failover_on_a_host_without_pcs_uses_crm_resource(live):
     result = live.xcatha("xcatmn2", "failover", "--to", "xcatmn1", "--wait", "90", without_pcs=True)
-    assert_moved(result, "xcatmn1")
-    assert "using crm_resource (no pcs here: crmsh cluster)" in result.stdout
-    assert "running: crm_resource --move --resource xcat-group --node xcatmn1" in result.stdout
-    assert "ran: crm_resource --clear --resource xcat-group (ok)" in result.stdout
+    assert_moved(live, result, "xcatmn1")
+    assert "using crm_resource (no pcs here: crmsh cluster)" in result.out
+    assert "running: crm_resource --move --resource xcat-group --node xcatmn1" in result.out
+    assert "ran: crm_resource --clear --resource xcat-group (ok)" in result.out
     assert live.vip_on("xcatmn1")
     assert move_constraints(live) == []
 
@@ -138,32 +133,34 @@ def test_check_on_the_live_nodes(live):
     assert verdicts[("clock in sync", "xcatmn2")] == check.PASS
     assert verdicts[("VIP only where the cluster put it", "xcatmn1")] == check.PASS
     assert verdicts[("VIP only where the cluster put it", "xcatmn2")] == check.PASS
-    assert verdicts[("fencing device", "fence-all")] == check.PASS
+    assert verdicts[("fencing device", "fence-xcatmn1")] == check.PASS
+    assert verdicts[("fencing device", "fence-xcatmn2")] == check.PASS
     # This fence device has never fenced anything.
     assert verdicts[("fencing tested", "xcatmn2")] == check.WARN
 
 
 def test_crash_leaves_the_node_unclean_and_failover_refuses(live):
     live.crash("xcatmn1")
-    opslive.wait_for("xcatmn1 UNCLEAN",
-                     lambda: status(live, "xcatmn2")["nodes"][0]["state"] == "UNCLEAN", timeout=60)
+    wait_for("xcatmn1 UNCLEAN",
+             lambda: status(live, "xcatmn2")["nodes"][0]["state"] == "UNCLEAN", timeout=60,
+             interval=0.5)
     result = live.xcatha("xcatmn2", "failover", "--to", "xcatmn2", "--wait", "30")
-    assert result.returncode == 1
-    assert "refused: xcatmn1 is UNCLEAN" in result.stdout
-    assert "pcs stonith confirm xcatmn1" in result.stdout
+    assert result.rc == 1
+    assert "refused: xcatmn1 is UNCLEAN" in result.out
+    assert "pcs stonith confirm xcatmn1" in result.out
     assert not live.vip_on("xcatmn2")
-    text = live.xcatha("xcatmn2", "status").stdout
+    text = live.xcatha("xcatmn2", "status").out
     assert "xcatmn1 is UNCLEAN: its state is unknown until it is fenced" in text
 
 
 def test_after_the_admin_confirms_the_node_is_down_the_group_starts_on_the_survivor(live):
     # What the procedure asks: make sure the dead node is off (it is: killed), then say so.
     live.on("xcatmn2", "stonith_admin", "--confirm", "xcatmn1", timeout=60)
-    opslive.wait_for("group stopped", lambda: status(live, "xcatmn2")["group"]["state"] == "stopped",
-                     timeout=60)
+    wait_for("group stopped", lambda: status(live, "xcatmn2")["group"]["state"] == "stopped",
+             timeout=60, interval=0.5)
     result = live.xcatha("xcatmn2", "failover", "--to", "xcatmn2", "--wait", "90")
-    assert_moved(result, "xcatmn2")
-    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.stdout
+    assert_moved(live, result, "xcatmn2")
+    assert "the group is stopped: pcs resource move-with-constraint, then clear" in result.out
     assert move_constraints(live) == []
     # check from the survivor: the dead peer is unreachable, its confirmation is no fencing test.
     results = check.run_checks(in_node(live, "xcatmn2"), lambda node: in_node(live, node))

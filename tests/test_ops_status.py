@@ -8,14 +8,14 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-import opsim
 from xcatha_ocf.ops import cluster, status
 from xcatha_ocf.runtime.runner import Runner
 
 
-@pytest.fixture(scope="module")
-def states(tmp_path_factory):
-    return opsim.build_states(tmp_path_factory.mktemp("ops-status"))
+@pytest.fixture
+def states(cluster_states):
+    """The simulated cluster states (conftest), read only here."""
+    return cluster_states
 
 
 def describe(path):
@@ -38,7 +38,7 @@ def test_group_running_on_xcatmn1(states):
     assert [(item["id"], item["role"], item["nodes"]) for item in report["resources"]] == [
         ("xcat-shared", "Started", ["xcatmn1"]), ("xcat-vip", "Started", ["xcatmn1"]),
         ("xcat-pgsql-conf", "Started", ["xcatmn1"]), ("xcat-services", "Started", ["xcatmn1"])]
-    assert report["vip"] == {"resource": "xcat-vip", "address": opsim.VIP, "nodes": ["xcatmn1"]}
+    assert report["vip"] == {"resource": "xcat-vip", "address": states.vip, "nodes": ["xcatmn1"]}
     change = report["group"]["last_change"]
     assert change["event"] == "started" and change["node"] == "xcatmn1"
     assert change["epoch"] == max(start_times(states["running_xcatmn1"], "xcatmn1"))
@@ -77,13 +77,13 @@ def test_failed_operation_with_exit_reason(states):
     report = describe(states["failed_monitor"])
     (failure,) = report["failures"]
     assert failure == dict(failure, resource="xcat-services", operation="monitor", interval_ms=30000,
-                           node="xcatmn1", exit_code=1, exit_status="error", exit_reason=opsim.FAILED_REASON)
+                           node="xcatmn1", exit_code=1, exit_status="error", exit_reason=states.failed_reason)
     assert failure["time"].endswith("Z")
     # Pacemaker restarted that member in place: not a move of the group.
     assert report["group"]["state"] == "started"
     assert report["group"]["last_change"]["operation"] == "xcat-shared start"
     assert ("xcat-services monitor (every 30s) on xcatmn1 at %s: error (rc 1): %s"
-            % (failure["time"], opsim.FAILED_REASON)) in status.render(report)
+            % (failure["time"], states.failed_reason)) in status.render(report)
 
 
 def test_leftover_move_constraint_and_maintenance_are_flagged(states):

@@ -12,9 +12,9 @@ import zipfile
 
 import pytest
 
-from agentrun import REPO, ocf_environment, run_agent
 from xcatha_ocf import __version__, docs, install
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AGENTS = sorted(install.AGENTS)
 SYSTEM_PYTHON = "/usr/bin/python3"
 SOURCE = pathlib.Path(REPO)
@@ -60,13 +60,16 @@ def dist(source_copy):
     return str(sdist), str(wheel)
 
 
-def source_metadata(agent):
-    return run_agent(agent, "meta-data").stdout
-
-
-def installed_agent_metadata(agent_dir, agent):
-    """Run an installed agent as Pacemaker would; its launcher finds the runtime itself."""
-    return run([os.path.join(agent_dir, agent), "meta-data"], env=ocf_environment())
+@pytest.fixture(scope="module")
+def metadata_of(ocf_agent):
+    """``metadata_of(agent, agent_dir=None)``: the meta-data of the source tree's agent, or
+    of the one installed in agent_dir, run as Pacemaker would (the launcher finds the
+    runtime itself)."""
+    def metadata(agent, agent_dir=None):
+        if agent_dir is None:
+            return ocf_agent.run(agent, "meta-data").stdout
+        return run([os.path.join(agent_dir, agent), "meta-data"], env=ocf_agent.environment())
+    return metadata
 
 
 def test_wheel_holds_package_templates_and_command(dist):
@@ -88,7 +91,7 @@ def test_sdist_holds_everything_the_rpm_builds_from(dist):
     assert sorted(set(expected) - names) == []
 
 
-def test_installed_wheel_installs_agents_and_generates_docs(dist, tmp_path):
+def test_installed_wheel_installs_agents_and_generates_docs(dist, tmp_path, metadata_of):
     site = tmp_path / "site"
     run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
          "--disable-pip-version-check", "--target", str(site), dist[1]])
@@ -102,7 +105,7 @@ def test_installed_wheel_installs_agents_and_generates_docs(dist, tmp_path):
     run(xcatha + ["install-agents", "--ocf-root", str(ocf_root)], env=env, cwd=str(tmp_path))
     for agent in AGENTS:
         agent_dir = str(ocf_root / "resource.d" / "xcat")
-        assert installed_agent_metadata(agent_dir, agent) == source_metadata(agent)
+        assert metadata_of(agent, agent_dir) == metadata_of(agent)
 
     outside_source = subprocess.run(xcatha + ["docs"], env=env, cwd=str(tmp_path),
                                     stderr=subprocess.PIPE, universal_newlines=True)
@@ -156,7 +159,7 @@ def test_rpm_requires_what_the_command_imports(rpm):
             "iproute", "iputils"} <= requires
 
 
-def test_agents_from_the_rpm_run(rpm, tmp_path):
+def test_agents_from_the_rpm_run(rpm, tmp_path, metadata_of):
     archive = tmp_path / "payload.tar"
     with open(rpm, "rb") as package, open(str(archive), "wb") as payload:
         subprocess.run(["rpm2archive", "-n"], stdin=package, stdout=payload, check=True)
@@ -164,7 +167,7 @@ def test_agents_from_the_rpm_run(rpm, tmp_path):
         payload.extractall(str(tmp_path / "root"))
     agent_dir = str(tmp_path / "root" / "usr" / "lib" / "ocf" / "resource.d" / "xcat")
     for agent in AGENTS:
-        assert installed_agent_metadata(agent_dir, agent) == source_metadata(agent)
+        assert metadata_of(agent, agent_dir) == metadata_of(agent)
     assert_runtime_bytecode_names_installed_paths(str(tmp_path / "root"))
 
 
@@ -192,11 +195,11 @@ def test_deb_fields_and_file_list(deb):
     assert all(" root/root " in line for line in listing)
 
 
-def test_agents_from_the_deb_run(deb, tmp_path):
+def test_agents_from_the_deb_run(deb, tmp_path, metadata_of):
     run(["dpkg-deb", "-x", deb, str(tmp_path)])
     agent_dir = str(tmp_path / "usr" / "lib" / "ocf" / "resource.d" / "xcat")
     for agent in AGENTS:
-        assert installed_agent_metadata(agent_dir, agent) == source_metadata(agent)
+        assert metadata_of(agent, agent_dir) == metadata_of(agent)
     assert_runtime_bytecode_names_installed_paths(str(tmp_path))
 
 

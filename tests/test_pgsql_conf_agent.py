@@ -10,12 +10,11 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from agentrun import agent_path, exit_reason, run_agent
+from hypothesis import strategies as st
+
 from xcatha_ocf import install
 from xcatha_ocf.runtime import bootstate, pgconf, pgfiles
 from xcatha_ocf.agents import pgsql_conf
-from test_pgsql_conf_text import CONF_LINES, HBA_LINES, assert_only_the_block_was_added
-from test_pgsql_conf_text import files as text_files
 
 AGENT = "xcat-pgsql-conf"
 VIP, STATIC = "192.0.2.100", "192.0.2.10"
@@ -50,10 +49,16 @@ def params(directory, **more):
     return values
 
 
-def run(action, directory, interval_ms=10000, extra=None, **more):
-    env = {"OCF_RESKEY_CRM_meta_on_node": "xcatmn1"}
-    env.update(extra or {})
-    return run_agent(AGENT, action, params(directory, **more), interval_ms=interval_ms, extra=env)
+@pytest.fixture(scope="module")
+def run(ocf_agent):
+    """``run(action, directory, interval_ms=10000, extra=None, **params)``: the agent on
+    node xcatmn1 with the configuration in ``directory``."""
+    def run_on_xcatmn1(action, directory, interval_ms=10000, extra=None, **more):
+        env = {"OCF_RESKEY_CRM_meta_on_node": "xcatmn1"}
+        env.update(extra or {})
+        return ocf_agent.run(AGENT, action, params(directory, **more), interval_ms=interval_ms,
+                             extra=env)
+    return run_on_xcatmn1
 
 
 def snapshot(directory):
@@ -68,14 +73,14 @@ def snapshot(directory):
     return result
 
 
-def test_launcher_is_the_generated_one():
-    assert open(agent_path(AGENT)).read() == install.launcher(AGENT)
-    assert os.stat(agent_path(AGENT)).st_mode & 0o777 == 0o755
+def test_launcher_is_the_generated_one(ocf_agent):
+    assert open(ocf_agent.path(AGENT)).read() == install.launcher(AGENT)
+    assert os.stat(ocf_agent.path(AGENT)).st_mode & 0o777 == 0o755
     assert install.AGENTS[AGENT] == "pgsql_conf"
 
 
-def test_meta_data_validates_against_the_ocf_dtd():
-    meta = subprocess.run([agent_path(AGENT), "meta-data"], capture_output=True, check=True).stdout
+def test_meta_data_validates_against_the_ocf_dtd(ocf_agent):
+    meta = subprocess.run([ocf_agent.path(AGENT), "meta-data"], capture_output=True, check=True).stdout
     check = subprocess.run(["xmllint", "--noout", "--dtdvalid",
                             "/usr/share/resource-agents/ra-api-1.dtd", "-"], input=meta,
                            capture_output=True)
@@ -85,7 +90,7 @@ def test_meta_data_validates_against_the_ocf_dtd():
         assert b'name="%s"' % name.encode() in meta
 
 
-def test_start_monitor_stop_cycle(config):
+def test_start_monitor_stop_cycle(config, run):
     before = snapshot(config)
     assert run("monitor", config, interval_ms=0).returncode == 7
     assert run("start", config).returncode == 0
@@ -111,7 +116,7 @@ def test_start_monitor_stop_cycle(config):
     assert run("stop", config).returncode == 0
 
 
-def test_second_start_changes_nothing(config):
+def test_second_start_changes_nothing(config, run):
     assert run("start", config).returncode == 0
     first = snapshot(config)
     result = run("start", config)
@@ -120,7 +125,7 @@ def test_second_start_changes_nothing(config):
     assert snapshot(config) == first
 
 
-def test_blocks_left_by_a_crash_are_not_running_after_the_reboot(config):
+def test_blocks_left_by_a_crash_are_not_running_after_the_reboot(config, run, exit_reason):
     # the node crashed while started: its local files keep the blocks, /run is new
     assert run("start", config).returncode == 0
     assert bootstate.load(STARTED) is not None
@@ -137,14 +142,14 @@ def test_blocks_left_by_a_crash_are_not_running_after_the_reboot(config):
     assert run("monitor", config).returncode == 0
 
 
-def test_stop_forgets_the_start(config):
+def test_stop_forgets_the_start(config, run):
     assert run("start", config).returncode == 0
     assert run("stop", config).returncode == 0
     assert not os.path.exists(STARTED)
     assert run("stop", config).returncode == 0
 
 
-def test_backup_is_made_once(config):
+def test_backup_is_made_once(config, run):
     original = (config / "pg_hba.conf").read_bytes()
     assert run("start", config).returncode == 0
     assert run("stop", config).returncode == 0
@@ -153,7 +158,7 @@ def test_backup_is_made_once(config):
     assert (config / "pg_hba.conf.xcatha-orig").read_bytes() == original
 
 
-def test_monitor_tells_wrong_from_absent(config):
+def test_monitor_tells_wrong_from_absent(config, run, exit_reason):
     assert run("start", config).returncode == 0
     result = run("monitor", config, node_addresses="xcatmn1=192.0.2.12")
     assert result.returncode == 1
@@ -165,7 +170,7 @@ def test_monitor_tells_wrong_from_absent(config):
     assert str(hba) in exit_reason(result)
 
 
-def test_admin_change_to_listen_addresses_is_merged_on_next_start(config):
+def test_admin_change_to_listen_addresses_is_merged_on_next_start(config, run):
     assert run("start", config).returncode == 0
     conf = config / "postgresql.conf"
     conf.write_text(conf.read_text().replace("#listen_addresses = 'localhost'",
@@ -176,7 +181,7 @@ def test_admin_change_to_listen_addresses_is_merged_on_next_start(config):
     assert run("monitor", config).returncode == 0
 
 
-def test_crlf_and_no_final_newline(config):
+def test_crlf_and_no_final_newline(config, run):
     (config / "pg_hba.conf").write_bytes(b"# mine\r\nlocal all all peer\r\nhost all all ::1/128 md5")
     (config / "postgresql.conf").write_bytes(b"listen_addresses = 'localhost'\r\nport = 5433")
     before = snapshot(config)
@@ -194,7 +199,7 @@ def test_crlf_and_no_final_newline(config):
         {k: v[0] for k, v in before.items()}
 
 
-def test_latin1_bytes_survive(config):
+def test_latin1_bytes_survive(config, run):
     conf = config / "postgresql.conf"
     original = b"# r\xe9glage de l'admin\nlisten_addresses = 'localhost'\n"
     conf.write_bytes(original)
@@ -254,7 +259,7 @@ def not_a_config_dir(config):
     (two_listen_lines, 6), (odd_quoting, 6), (hba_is_a_directory, 6),
     (not_a_config_dir, 6),
 ])
-def test_bad_input_is_refused_and_files_are_untouched(config, spoil, status):
+def test_bad_input_is_refused_and_files_are_untouched(config, spoil, status, run, exit_reason):
     reason = spoil(config)
     before = snapshot(config)
     result = run("start", config)
@@ -265,7 +270,7 @@ def test_bad_input_is_refused_and_files_are_untouched(config, spoil, status):
     assert run("validate-all", config).returncode == status
 
 
-def test_missing_configuration_directory(tmp_path):
+def test_missing_configuration_directory(tmp_path, run, exit_reason):
     missing = tmp_path / "absent"
     result = run("start", missing)
     assert result.returncode == 5
@@ -274,7 +279,7 @@ def test_missing_configuration_directory(tmp_path):
     assert run("stop", missing).returncode == 0
 
 
-def test_trust_is_refused(config):
+def test_trust_is_refused(config, run, exit_reason):
     result = run("start", config, auth_method="trust")
     assert result.returncode == 6
     assert "trust lets anyone" in exit_reason(result)
@@ -291,7 +296,7 @@ def test_trust_is_refused(config):
     ("13", "password_encryption = 'scram-sha-256'\n", "scram-sha-256"),
     ("10", "password_encryption = on\n", "md5"),
 ])
-def test_auto_auth_method(config, version, setting, method):
+def test_auto_auth_method(config, version, setting, method, run):
     (config / "PG_VERSION").write_text(version + "\n")
     with open(config / "postgresql.conf", "a") as handle:
         handle.write(setting)
@@ -299,7 +304,7 @@ def test_auto_auth_method(config, version, setting, method):
     assert "%s/32    %s\n" % (VIP, method) in (config / "pg_hba.conf").read_text()
 
 
-def test_explicit_auth_database_user_and_client_networks(config):
+def test_explicit_auth_database_user_and_client_networks(config, run):
     assert run("start", config, auth_method="md5", database="xcatdb", user="xcatadm",
                client_networks="198.51.100.0/24 2001:db8::/32").returncode == 0
     rules = pgconf.block_lines((config / "pg_hba.conf").read_text())[2:]
@@ -313,14 +318,14 @@ def test_explicit_auth_database_user_and_client_networks(config):
     ("database", "all\nhost all all 0.0.0.0/0 trust"), ("user", "a b"),
     ("config_dir", "relative/dir"), ("auth_method", "password"),
 ])
-def test_bad_parameters(config, name, value):
+def test_bad_parameters(config, name, value, run, exit_reason):
     result = run("start", config, **{name: value})
     assert result.returncode == 6
     assert "parameter %s" % name in exit_reason(result)
     assert not (config / "pg_hba.conf.xcatha-orig").exists()
 
 
-def test_debian_layout_follows_hba_file_and_data_directory(tmp_path, config):
+def test_debian_layout_follows_hba_file_and_data_directory(tmp_path, config, run):
     data = tmp_path / "var"
     data.mkdir()
     (data / "PG_VERSION").write_text("13\n")
@@ -331,19 +336,19 @@ def test_debian_layout_follows_hba_file_and_data_directory(tmp_path, config):
     assert "%s/32    md5" % VIP in (tmp_path / "hba.conf").read_text()
 
 
-def test_node_name_picks_the_static_address(config):
+def test_node_name_picks_the_static_address(config, run):
     assert run("start", config, extra={"OCF_RESKEY_CRM_meta_on_node": "xcatmn2.example"}
                ).returncode == 0
     assert "'localhost,%s,192.0.2.11'" % VIP in (config / "postgresql.conf").read_text()
 
 
-def test_static_address_from_nic(config):
+def test_static_address_from_nic(config, run):
     result = run("start", config, node_addresses="", nic="lo")
     assert result.returncode == 0, result.stderr
     assert "'localhost,%s,127.0.0.1'" % VIP in (config / "postgresql.conf").read_text()
 
 
-def test_no_way_to_tell_the_static_address(config):
+def test_no_way_to_tell_the_static_address(config, run, exit_reason):
     result = run("start", config, node_addresses="")
     assert result.returncode == 2
     assert "cannot tell this node's static address" in exit_reason(result)
@@ -352,7 +357,7 @@ def test_no_way_to_tell_the_static_address(config):
     assert "does not exist" in exit_reason(result)
 
 
-def test_dry_run_changes_nothing(config):
+def test_dry_run_changes_nothing(config, run):
     before = snapshot(config)
     result = run("start", config, extra={"XCATHA_DRY_RUN": "1"})
     assert result.returncode == 0
@@ -374,17 +379,17 @@ def test_numbered_subdirectories_sort_by_version(tmp_path):
         str(tmp_path / v / "data") for v in ("15", "10", "9.6")]
 
 
-def test_ocf_tester_passes(config):
+def test_ocf_tester_passes(config, ocf_agent):
     command = ["ocf-tester", "-n", "pgsqlconf"]
     for name, value in params(config, nic="lo", node_addresses="").items():
         command += ["-o", "%s=%s" % (name, value)]
-    result = subprocess.run(command + [agent_path(AGENT)], capture_output=True, text=True,
+    result = subprocess.run(command + [ocf_agent.path(AGENT)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
 
 
-def test_unreadable_file_gives_err_perm(tmp_path):
+def test_unreadable_file_gives_err_perm(tmp_path, exit_reason, ocf_agent):
     """Run as postgres (root reads everything) with a pg_hba.conf only root may read."""
     directory = tempfile.mkdtemp(prefix="xcpgsql-perm-")
     try:
@@ -396,7 +401,7 @@ def test_unreadable_file_gives_err_perm(tmp_path):
         env = ["OCF_RESKEY_%s=%s" % item for item in params(directory, nic="lo",
                                                              node_addresses="").items()]
         result = subprocess.run(["runuser", "-u", "postgres", "--", "env", "-i"] + env
-                                + [agent_path(AGENT), "start"], capture_output=True, text=True)
+                                + [ocf_agent.path(AGENT), "start"], capture_output=True, text=True)
         assert result.returncode == 4
         assert exit_reason(result) == "cannot read %s: Permission denied" % hba
         assert open(hba).read() == "local all all peer\n"
@@ -405,10 +410,11 @@ def test_unreadable_file_gives_err_perm(tmp_path):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(conf=text_files(CONF_LINES), hba=text_files(HBA_LINES))
-def test_agent_properties_on_generated_files(conf, hba):
+@given(generated=st.data())
+def test_agent_properties_on_generated_files(pgsql_text, generated, run, exit_reason):
     """The real agent on generated files: start twice is start once, only the block
     is added, stop gives the original bytes back; or a refusal that touches nothing."""
+    conf, hba = generated.draw(pgsql_text.conf_files), generated.draw(pgsql_text.hba_files)
     directory = tempfile.mkdtemp(prefix="xcpgsql-prop-")
     try:
         conf_path, hba_path = (os.path.join(directory, name)
@@ -425,8 +431,9 @@ def test_agent_properties_on_generated_files(conf, hba):
             return
         once = {path: open(path, "rb").read() for path in original}
         for path, data in once.items():
-            assert_only_the_block_was_added(original[path].decode("utf-8", "surrogateescape"),
-                                            data.decode("utf-8", "surrogateescape"))
+            pgsql_text.assert_only_the_block_was_added(
+                original[path].decode("utf-8", "surrogateescape"),
+                data.decode("utf-8", "surrogateescape"))
         assert run("start", directory).returncode == 0
         assert {path: open(path, "rb").read() for path in original} == once
         assert run("monitor", directory).returncode == 0
@@ -436,7 +443,7 @@ def test_agent_properties_on_generated_files(conf, hba):
         shutil.rmtree(directory)
 
 
-def test_python36_compatible_and_light_at_import():
+def test_python36_compatible_and_light_at_import(ocf_agent):
     """RHEL 8 and SLES 15 run agents under Python 3.6; the monitor path imports
     neither re nor subprocess nor ipaddress."""
     import sys
@@ -448,7 +455,7 @@ def test_python36_compatible_and_light_at_import():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
     code = ("import sys; sys.path.insert(0, %r); import xcatha_ocf.agents.pgsql_conf; "
-            "print(' '.join(sys.modules))" % os.path.dirname(os.path.dirname(agent_path(AGENT))))
+            "print(' '.join(sys.modules))" % os.path.dirname(os.path.dirname(ocf_agent.path(AGENT))))
     loaded = subprocess.run(["/usr/bin/python3", "-IS", "-c", code], capture_output=True,
                             text=True, check=True).stdout.split()
     assert not {"os", "re", "subprocess", "ipaddress", "shutil", "signal"} & set(loaded)
@@ -463,7 +470,7 @@ def immutable(path):
     return lambda: subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-def test_an_immutable_pg_hba_conf_changes_neither_file(config):
+def test_an_immutable_pg_hba_conf_changes_neither_file(config, run, exit_reason):
     undo = immutable(config / "pg_hba.conf")
     try:
         before = snapshot(config)
@@ -482,7 +489,8 @@ def test_an_immutable_pg_hba_conf_changes_neither_file(config):
         undo()
 
 
-def test_a_file_owned_by_another_user_is_refused_before_anything_changes(tmp_path):
+def test_a_file_owned_by_another_user_is_refused_before_anything_changes(tmp_path, exit_reason,
+                                                                         ocf_agent):
     """Run as postgres: postgresql.conf is theirs, pg_hba.conf root's (readable)."""
     directory = tempfile.mkdtemp(prefix="xcpgsql-owner-")
     try:
@@ -495,7 +503,7 @@ def test_a_file_owned_by_another_user_is_refused_before_anything_changes(tmp_pat
         env = ["OCF_RESKEY_%s=%s" % item for item in params(directory, nic="lo",
                                                              node_addresses="").items()]
         result = subprocess.run(["runuser", "-u", "postgres", "--", "env", "-i"] + env
-                                + [agent_path(AGENT), "start"], capture_output=True, text=True)
+                                + [ocf_agent.path(AGENT), "start"], capture_output=True, text=True)
         assert result.returncode == 4, result.stderr
         assert exit_reason(result) == "cannot write %s: Permission denied" % hba
         assert snapshot(directory) == before
@@ -517,7 +525,7 @@ def damage(path, how):
 
 @pytest.mark.parametrize("name", ["postgresql.conf", "pg_hba.conf"])
 @pytest.mark.parametrize("how", ["no END", "no BEGIN", "two BEGIN"])
-def test_a_damaged_block_is_handled_the_same_in_both_files(config, name, how):
+def test_a_damaged_block_is_handled_the_same_in_both_files(config, name, how, run, exit_reason):
     original = snapshot(config)
     assert run("start", config).returncode == 0
     path = config / name
@@ -537,7 +545,7 @@ def test_a_damaged_block_is_handled_the_same_in_both_files(config, name, how):
     assert VIP not in pgconf.remove_block(open(path).read())   # no stray line of ours is left
 
 
-def test_stop_of_an_unwritable_file_succeeds_and_reports_it(config):
+def test_stop_of_an_unwritable_file_succeeds_and_reports_it(config, run):
     assert run("start", config).returncode == 0
     undo = immutable(config / "postgresql.conf")
     try:
@@ -551,7 +559,7 @@ def test_stop_of_an_unwritable_file_succeeds_and_reports_it(config):
     assert run("start", config).returncode == 0 and run("stop", config).returncode == 0
 
 
-def test_stop_cleans_the_files_start_changed_after_the_parameters_changed(config, tmp_path):
+def test_stop_cleans_the_files_start_changed_after_the_parameters_changed(config, tmp_path, run):
     """pcs resource update config_dir=...: the stop Pacemaker runs may carry the new
     value; the old files must not keep the VIP."""
     other = tmp_path / "other"

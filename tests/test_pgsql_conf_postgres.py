@@ -15,8 +15,6 @@ import time
 
 import pytest
 
-from agentrun import exit_reason, run_agent
-
 BIN = "/usr/lib/postgresql/15/bin"
 PORT = 5544
 VIP, STATIC = "192.0.2.100", "192.0.2.10"
@@ -27,9 +25,7 @@ PASSWORD = "xcat-secret"
 pytestmark = pytest.mark.skipif(not os.path.exists(BIN + "/initdb") or os.geteuid() != 0,
                                 reason="needs root and Debian's postgresql-15")
 
-TAG = "%d" % (os.getpid() % 100000)
-NODE_NS, CLIENT_NS = "xcpgsql-node-" + TAG, "xcpgsql-client-" + TAG
-NODE_NIC, CLIENT_NIC = "xpg%sn" % TAG, "xpg%sc" % TAG
+NODE_NIC, CLIENT_NIC = "pgnode0", "pgclient0"
 
 
 def sh(*argv, netns=None, check=True, env=None, timeout=60):
@@ -47,10 +43,12 @@ def as_postgres(*argv, **kwargs):
 
 
 class Lab(object):
-    def __init__(self, root):
+    def __init__(self, root, namespaces, ocf_agent):
         self.root = root
         self.data = os.path.join(root, "data")
         self.sockets = os.path.join(root, "sockets")
+        self.node_ns, self.client_ns = namespaces.node, namespaces.peer
+        self.ocf_agent = ocf_agent
 
     @property
     def conf(self):
@@ -62,46 +60,33 @@ class Lab(object):
         return values
 
     def agent(self, action, **more):
-        return run_agent("xcat-pgsql-conf", action, self.params(**more), netns=NODE_NS)
+        return self.ocf_agent.run("xcat-pgsql-conf", action, self.params(**more),
+                                  netns=self.node_ns)
 
     def postmaster_pid(self):
         with open(os.path.join(self.data, "postmaster.pid")) as handle:
             return int(handle.readline())
 
     def listening(self):
-        out = sh("ss", "-Hltn", "sport", "= :%d" % PORT, netns=NODE_NS).stdout
+        out = sh("ss", "-Hltn", "sport", "= :%d" % PORT, netns=self.node_ns).stdout
         return {line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()}
 
+    def login(self, host, netns=None):
+        """psql with a password over TCP (from the node by default); the CompletedProcess."""
+        env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": PASSWORD, "PGCONNECT_TIMEOUT": "5"}
+        return sh(BIN + "/psql", "-X", "-At", "-c", "select inet_client_addr()",
+                  "host=%s port=%d user=xcatadm dbname=postgres sslmode=disable" % (host, PORT),
+                  netns=netns or self.node_ns, check=False, env=env)
 
-def login(host, netns=NODE_NS):
-    """psql with a password over TCP; returns the CompletedProcess."""
-    env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": PASSWORD, "PGCONNECT_TIMEOUT": "5"}
-    return sh(BIN + "/psql", "-X", "-At", "-c", "select inet_client_addr()",
-              "host=%s port=%d user=xcatadm dbname=postgres sslmode=disable" % (host, PORT),
-              netns=netns, check=False, env=env)
+    def set_client_source(self, address):
+        sh("ip", "route", "replace", "%s/32" % VIP, "dev", CLIENT_NIC, "src", address,
+           netns=self.client_ns)
 
-
-def set_client_source(address):
-    sh("ip", "route", "replace", "%s/32" % VIP, "dev", CLIENT_NIC, "src", address,
-       netns=CLIENT_NS)
-
-
-def create_namespaces():
-    for ns in (NODE_NS, CLIENT_NS):
-        sh("ip", "netns", "add", ns)
-        sh("ip", "link", "set", "lo", "up", netns=ns)
-    sh("ip", "link", "add", NODE_NIC, "type", "veth", "peer", "name", CLIENT_NIC)
-    sh("ip", "link", "set", NODE_NIC, "netns", NODE_NS)
-    sh("ip", "link", "set", CLIENT_NIC, "netns", CLIENT_NS)
-    sh("ip", "addr", "add", STATIC + "/24", "dev", NODE_NIC, netns=NODE_NS)
-    sh("ip", "link", "set", NODE_NIC, "up", netns=NODE_NS)
-    for address in (CLIENT_OK, CLIENT_UNLISTED):
-        sh("ip", "addr", "add", address + "/24", "dev", CLIENT_NIC, netns=CLIENT_NS)
-    sh("ip", "link", "set", CLIENT_NIC, "up", netns=CLIENT_NS)
-    vip = run_agent("xcat-vip", "start", {"ip": VIP, "cidr_netmask": "24", "nic": NODE_NIC,
-                                          "check_conflict": "false", "arp_count": "0"},
-                    netns=NODE_NS)
-    assert vip.returncode == 0, vip.stderr
+    def start_vip(self):
+        vip = self.ocf_agent.run("xcat-vip", "start", {"ip": VIP, "cidr_netmask": "24",
+                                                       "nic": NODE_NIC, "check_conflict": "false",
+                                                       "arp_count": "0"}, netns=self.node_ns)
+        assert vip.returncode == 0, vip.stderr
 
 
 def create_cluster(lab):
@@ -118,7 +103,7 @@ def create_cluster(lab):
 
 def start_postgres(lab):
     as_postgres(BIN + "/pg_ctl", "-D", lab.data, "-l", os.path.join(lab.sockets, "server.log"),
-                "-w", "-t", "30", "start", netns=NODE_NS)
+                "-w", "-t", "30", "start", netns=lab.node_ns)
 
 
 def stop_postgres(lab):
@@ -139,10 +124,12 @@ def stop_postgres(lab):
 
 
 @pytest.fixture(scope="module")
-def lab():
-    lab = Lab(tempfile.mkdtemp(prefix="xcpgsql-"))
+def lab(netns_pair, ocf_agent):
+    namespaces = netns_pair("xcpgsql", NODE_NIC, [STATIC + "/24"], CLIENT_NIC,
+                            [CLIENT_OK + "/24", CLIENT_UNLISTED + "/24"])
+    lab = Lab(tempfile.mkdtemp(prefix="xcpgsql-"), namespaces, ocf_agent)
     try:
-        create_namespaces()
+        lab.start_vip()
         create_cluster(lab)
         original = open(lab.conf, "rb").read()
         started = lab.agent("start")
@@ -156,8 +143,7 @@ def lab():
     finally:
         stop_postgres(lab)
         lab.agent("stop")   # also forgets the start recorded in /run/xcatha
-        for ns in (NODE_NS, CLIENT_NS):
-            sh("ip", "netns", "del", ns, check=False)
+        namespaces.remove()
         shutil.rmtree(lab.root, ignore_errors=True)
 
 
@@ -183,10 +169,10 @@ def test_postgres_listens_on_the_vip_and_the_static_address(lab):
 
 
 def test_password_login_over_the_vip_from_the_node(lab):
-    result = login(VIP)
+    result = lab.login(VIP)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in (VIP, STATIC)  # the kernel picks the source address
-    result = login(STATIC)
+    result = lab.login(STATIC)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == STATIC
 
@@ -195,18 +181,18 @@ def test_wrong_password_is_refused(lab):
     env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": "wrong"}
     result = sh(BIN + "/psql", "-X", "-c", "select 1",
                 "host=%s port=%d user=xcatadm dbname=postgres sslmode=disable" % (VIP, PORT),
-                netns=NODE_NS, check=False, env=env)
+                netns=lab.node_ns, check=False, env=env)
     assert result.returncode != 0
     assert "password authentication failed" in result.stderr
 
 
 def test_client_network_logs_in_and_unlisted_address_is_refused(lab):
-    set_client_source(CLIENT_OK)
-    result = login(VIP, netns=CLIENT_NS)
+    lab.set_client_source(CLIENT_OK)
+    result = lab.login(VIP, netns=lab.client_ns)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == CLIENT_OK
-    set_client_source(CLIENT_UNLISTED)
-    result = login(VIP, netns=CLIENT_NS)
+    lab.set_client_source(CLIENT_UNLISTED)
+    result = lab.login(VIP, netns=lab.client_ns)
     assert result.returncode != 0
     assert 'no pg_hba.conf entry for host "%s"' % CLIENT_UNLISTED in result.stderr
 
@@ -217,16 +203,16 @@ def test_stop_reloads_the_running_server(lab):
     assert stopped.returncode == 0, stopped.stderr
     assert "send SIGHUP to the postmaster (PID %d)" % pid in stopped.stderr
     assert open(lab.conf, "rb").read() == lab.original_conf
-    set_client_source(CLIENT_OK)
-    assert wait_for(lambda: "no pg_hba.conf entry" in login(VIP, netns=CLIENT_NS).stderr)
-    assert "no pg_hba.conf entry" in login(VIP).stderr
+    lab.set_client_source(CLIENT_OK)
+    assert wait_for(lambda: "no pg_hba.conf entry" in lab.login(VIP, netns=lab.client_ns).stderr)
+    assert "no pg_hba.conf entry" in lab.login(VIP).stderr
     assert lab.postmaster_pid() == pid
     assert lab.agent("monitor").returncode == 7
 
 
 def test_start_on_a_running_server_restarts_it_only_when_asked(lab):
     as_postgres(BIN + "/pg_ctl", "-D", lab.data, "-m", "fast", "-w", "-l",
-                os.path.join(lab.sockets, "server.log"), "restart", netns=NODE_NS)
+                os.path.join(lab.sockets, "server.log"), "restart", netns=lab.node_ns)
     assert VIP not in lab.listening()
     pid = lab.postmaster_pid()
 
@@ -234,8 +220,8 @@ def test_start_on_a_running_server_restarts_it_only_when_asked(lab):
     assert started.returncode == 0, started.stderr
     assert "does not listen on %s, %s: restart it" % (VIP, STATIC) in started.stderr
     assert lab.postmaster_pid() == pid
-    assert "Connection refused" in login(VIP).stderr
-    assert login("127.0.0.1").returncode == 0
+    assert "Connection refused" in lab.login(VIP).stderr
+    assert lab.login("127.0.0.1").returncode == 0
 
     started = lab.agent("start", restart_postgresql="true")
     assert started.returncode == 0, started.stderr
@@ -243,8 +229,8 @@ def test_start_on_a_running_server_restarts_it_only_when_asked(lab):
     restarted = lab.postmaster_pid()
     assert restarted != pid
     assert {VIP, STATIC} <= lab.listening()
-    set_client_source(CLIENT_OK)
-    result = login(VIP, netns=CLIENT_NS)
+    lab.set_client_source(CLIENT_OK)
+    result = lab.login(VIP, netns=lab.client_ns)
     assert result.returncode == 0, result.stderr
     assert lab.agent("monitor").returncode == 0
     again = lab.agent("start", restart_postgresql="true")

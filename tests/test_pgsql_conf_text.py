@@ -122,57 +122,12 @@ def test_settings_inside_the_block_are_not_the_admins():
 
 # -- properties on generated files ---------------------------------------------------------
 
-CONF_LINES = st.sampled_from([
-    "listen_addresses = 'localhost'", "#listen_addresses = 'localhost'\t\t# comment",
-    "port = 5432", "shared_buffers = 128MB", "password_encryption = md5",
-    "log_line_prefix = '%m [%p] ''quoted'' '", "", "   ", "# just a comment", "\t",
-    "include_if_exists = 'missing.conf'", "data_directory = '/var/lib/pgsql/data'",
-    "listen_addresses='10.0.0.1,localhost'  # ours", "caf\u00e9 = '\udce9'",
-])
-HBA_LINES = st.sampled_from([
-    "# TYPE  DATABASE        USER            ADDRESS                 METHOD", "",
-    "local   all             postgres                                peer",
-    "host    all             all             127.0.0.1/32            scram-sha-256",
-    "host    all             all             0.0.0.0/0               reject",
-    "hostssl xcatdb          xcatadm         10.0.0.0/8              md5",
-    "   # indented comment", "\t",
-])
-FREE_LINES = st.text(st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)),
-                     max_size=30)
-
-
-def files(line_strategy):
-    """Whole files: generated lines joined with LF, CRLF or a mix, with or
-    without a final newline; never a line that is one of our markers."""
-    lines = st.lists(st.one_of(line_strategy, FREE_LINES), max_size=12).filter(
-        lambda lines: not any(line.rstrip("\r") in (pgconf.BEGIN, pgconf.END) for line in lines))
-    endings = st.lists(st.sampled_from(["\n", "\r\n"]), min_size=12, max_size=12)
-    return st.builds(join_lines, lines, endings, st.booleans())
-
-
-def join_lines(lines, endings, final_newline):
-    text = "".join(line + ending for line, ending in zip(lines, endings))
-    if lines and not final_newline:
-        text = text[:-len(endings[len(lines) - 1])]
-    return text
-
-
-def assert_only_the_block_was_added(original, new):
-    """``new`` is ``original`` with one contiguous block of lines added (and, for a
-    file without a final newline, that newline)."""
-    first, last = pgconf.find_block(new)
-    lines = pgconf.split_lines(new)
-    before, after = "".join(lines[:first]), "".join(lines[last + 1:])
-    if before + after != original:
-        assert after == "" and original and not original.endswith("\n")
-        assert before in (original + "\n", original + "\r\n")
-
-
 @settings(max_examples=300, deadline=None)
-@given(files(CONF_LINES), st.sampled_from(["localhost,192.0.2.100", "*", "a,b,c"]))
-def test_conf_edit_properties(original, listen):
+@given(data=st.data(), listen=st.sampled_from(["localhost,192.0.2.100", "*", "a,b,c"]))
+def test_conf_edit_properties(pgsql_text, data, listen):
+    original = data.draw(pgsql_text.conf_files)
     once = pgconf.with_conf_block(original, listen, "postgresql.conf")
-    assert_only_the_block_was_added(original, once)
+    pgsql_text.assert_only_the_block_was_added(original, once)
     assert pgconf.with_conf_block(once, listen) == once
     assert pgconf.remove_block(once) == original
     assert pgconf.block_lines(once)[-1] == "listen_addresses = %s" % pgconf.quote(listen)
@@ -182,10 +137,11 @@ def test_conf_edit_properties(original, listen):
 
 
 @settings(max_examples=300, deadline=None)
-@given(files(HBA_LINES))
-def test_hba_edit_properties(original):
+@given(data=st.data())
+def test_hba_edit_properties(pgsql_text, data):
+    original = data.draw(pgsql_text.hba_files)
     once = pgconf.with_hba_block(original, RULES, "pg_hba.conf")
-    assert_only_the_block_was_added(original, once)
+    pgsql_text.assert_only_the_block_was_added(original, once)
     assert pgconf.with_hba_block(once, RULES) == once
     assert pgconf.remove_block(once) == original
     first, last = pgconf.find_block(once)
@@ -196,8 +152,9 @@ def test_hba_edit_properties(original):
 
 
 @settings(max_examples=100, deadline=None)
-@given(files(HBA_LINES))
-def test_changing_the_rules_replaces_the_block_in_place(original):
+@given(data=st.data())
+def test_changing_the_rules_replaces_the_block_in_place(pgsql_text, data):
+    original = data.draw(pgsql_text.hba_files)
     first = pgconf.with_hba_block(original, RULES)
     other = pgconf.with_hba_block(first, RULES[:1])
     assert other == pgconf.with_hba_block(original, RULES[:1])
@@ -273,10 +230,11 @@ def damaged(text, which):
 
 
 @settings(max_examples=200, deadline=None)
-@given(files(CONF_LINES), files(HBA_LINES), st.sampled_from(["BEGIN", "END"]))
-def test_repair_takes_out_exactly_our_lines_from_a_damaged_block(conf, hba, which):
+@given(data=st.data(), which=st.sampled_from(["BEGIN", "END"]))
+def test_repair_takes_out_exactly_our_lines_from_a_damaged_block(pgsql_text, data, which):
     """Without its BEGIN or its END marker, the block's lines still go and the
     admin's stay (for a file that ended in a newline, byte for byte)."""
+    conf, hba = data.draw(pgsql_text.conf_files), data.draw(pgsql_text.hba_files)
     for original, edited, kind in (
             (conf, pgconf.with_conf_block(conf, "localhost,192.0.2.100"), pgconf.CONF),
             (hba, pgconf.with_hba_block(hba, RULES), pgconf.HBA)):

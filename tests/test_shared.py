@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-from agentrun import agent_path, ocf_environment
-from mountns import MountNamespace
 from xcatha_ocf import install
 from xcatha_ocf.runtime import bootstate, mounts
 from xcatha_ocf.agents.shared import default_directories
@@ -18,18 +16,13 @@ RECORD = bootstate.path("test.shared")   # the instance name agentrun gives
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mount namespaces need root")
 
 
-@pytest.fixture
-def ns():
-    namespace = MountNamespace()
-    yield namespace
-    namespace.close()
-
-
 class Site(object):
     """A shared_dir holding two directories, and the two local directories."""
 
-    def __init__(self, ns, root):
+    def __init__(self, ns, ocf_agent, root):
         self.ns = ns
+        self.launcher = ocf_agent.path(AGENT)
+        self.environment = ocf_agent.environment
         self.root = str(root)
         self.shared_dir = self.root + "/xcatdata"
         self.directories = [self.root + "/install", self.root + "/etc/xcat"]
@@ -48,8 +41,8 @@ class Site(object):
 
     def agent(self, action, params=None, interval_ms=10000, args=(), **env):
         env.setdefault("extra", {})
-        return self.ns.run([agent_path(AGENT), action] + list(args),
-                           env=ocf_environment(self.params() if params is None else params,
+        return self.ns.run([self.launcher, action] + list(args),
+                           env=self.environment(self.params() if params is None else params,
                                                interval_ms=interval_ms, **env))
 
     def monitor(self, depth=0, **params):
@@ -65,21 +58,21 @@ def reason(result):
 
 
 @pytest.fixture
-def site(ns, tmp_path):
-    yield Site(ns, tmp_path)
+def site(mount_namespace, ocf_agent, tmp_path):
+    yield Site(mount_namespace, ocf_agent, tmp_path)
     bootstate.remove(RECORD)
 
 
 # -- meta-data and launcher -------------------------------------------------------
 
-def test_launcher_is_generated():
-    with open(agent_path(AGENT)) as handle:
+def test_launcher_is_generated(ocf_agent):
+    with open(ocf_agent.path(AGENT)) as handle:
         assert handle.read() == install.launcher(AGENT)
-    assert os.stat(agent_path(AGENT)).st_mode & 0o777 == 0o755
+    assert os.stat(ocf_agent.path(AGENT)).st_mode & 0o777 == 0o755
 
 
-def test_meta_data_validates_and_declares_three_monitor_depths():
-    xml = subprocess.run([agent_path(AGENT), "meta-data"], capture_output=True, text=True).stdout
+def test_meta_data_validates_and_declares_three_monitor_depths(ocf_agent):
+    xml = subprocess.run([ocf_agent.path(AGENT), "meta-data"], capture_output=True, text=True).stdout
     check = subprocess.run(["xmllint", "--noout", "--dtdvalid", "/usr/share/resource-agents/ra-api-1.dtd",
                             "-"], input=xml, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
@@ -90,8 +83,8 @@ def test_meta_data_validates_and_declares_three_monitor_depths():
         assert '<parameter name="%s"' % name in xml
 
 
-def test_meta_data_validates_against_the_pcs_schema():
-    xml = subprocess.run([agent_path(AGENT), "meta-data"], capture_output=True, text=True).stdout
+def test_meta_data_validates_against_the_pcs_schema(ocf_agent):
+    xml = subprocess.run([ocf_agent.path(AGENT), "meta-data"], capture_output=True, text=True).stdout
     check = subprocess.run(["xmllint", "--noout", "--relaxng", "/usr/share/pcs/data/ocf-1.1.rng", "-"],
                            input=xml, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
@@ -103,18 +96,20 @@ def test_default_directories_follow_the_distribution(family, database):
     assert default_directories(family) == ["/install", "/etc/xcat", "/root/.xcat", database, "/tftpboot"]
 
 
-def test_dry_run_with_the_defaults_binds_the_five_directories_of_this_debian_host(ns, tmp_path):
+def test_dry_run_with_the_defaults_binds_the_five_directories_of_this_debian_host(
+        mount_namespace, ocf_agent, tmp_path):
     """Exactly the five mount commands, in order; nothing is mounted or created."""
     shared_dir = str(tmp_path / "xcatdata")
     defaults = default_directories("debian")
     for directory in defaults:
         os.makedirs(shared_dir + directory)
-    result = ns.run([agent_path(AGENT), "start", "--dry-run"],
-                    env=ocf_environment({"shared_dir": shared_dir}))
+    result = mount_namespace.run([ocf_agent.path(AGENT), "start", "--dry-run"],
+                                 env=ocf_agent.environment({"shared_dir": shared_dir}))
     assert result.returncode == 0, result.stderr
     commands = [line for line in result.stdout.splitlines() if "would run" in line]
     assert commands == ["dry-run: would run: mount --bind -- %s%s %s" % (shared_dir, d, d) for d in defaults]
-    assert ns.mount_points(shared_dir) == [] and not ns.mount_points("/install")
+    assert mount_namespace.mount_points(shared_dir) == [] and \
+        not mount_namespace.mount_points("/install")
 
 
 # -- round trip ----------------------------------------------------------------------
@@ -253,9 +248,9 @@ def test_busy_directory_without_kill_holders_fails_and_names_the_process(site):
 def test_stop_never_kills_the_command_that_called_it(site):
     """An admin running the stop from inside a shared directory gets an error, not a KILL."""
     assert site.agent("start").returncode == 0
-    env = ocf_environment(site.params(term_wait="1"))
+    env = site.environment(site.params(term_wait="1"))
     script = 'cd "$1" && "$2" stop; echo "caller alive rc=$?"'
-    result = site.ns.run(["sh", "-c", script, "caller", site.directories[0], agent_path(AGENT)], env=env)
+    result = site.ns.run(["sh", "-c", script, "caller", site.directories[0], site.launcher], env=env)
     assert "caller alive rc=1" in result.stdout
     assert "used by the command that runs this stop: sh[" in result.stderr
     assert site.directories[0] in site.mounted()
@@ -356,8 +351,8 @@ def test_a_failure_half_way_undoes_the_mounts_already_made(site, tmp_path):
     (fake / "mount").write_text('#!/bin/sh\ncase "$*" in *etc/xcat*) echo "mount: simulated failure" >&2;'
                                 ' exit 32;; esac\nexec /usr/bin/mount "$@"\n')
     (fake / "mount").chmod(0o755)
-    result = site.ns.run([agent_path(AGENT), "start"],
-                         env=dict(ocf_environment(site.params()), PATH="%s:/usr/sbin:/usr/bin:/sbin:/bin" % fake))
+    result = site.ns.run([site.launcher, "start"],
+                         env=dict(site.environment(site.params()), PATH="%s:/usr/sbin:/usr/bin:/sbin:/bin" % fake))
     assert result.returncode == 1 and "simulated failure" in reason(result)
     assert site.mounted() == []
 
@@ -404,7 +399,7 @@ def test_ocf_tester_passes(site, tmp_path, with_device):
         subprocess.run(["truncate", "-s", "16M", image], check=True)
         subprocess.run(["mkfs.ext4", "-q", "-d", site.shared_dir, image], check=True)
         options += ["-o", "device=" + image, "-o", "fstype=ext4", "-o", "options=loop"]
-    result = site.ns.run(["ocf-tester", "-n", "xcshared"] + options + [agent_path(AGENT)],
+    result = site.ns.run(["ocf-tester", "-n", "xcshared"] + options + [site.launcher],
                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout

@@ -104,17 +104,13 @@ def test_bad_arguments(args, words):
 
 @pytest.mark.parametrize("which, words", [(0, "preserving permissions"),  # the ACL: cp fails
                                             (1, "extended attributes")])    # the xattr: verify fails
-def test_storage_that_cannot_keep_acls_and_xattrs_is_refused(node, which, words):
+def test_storage_that_cannot_keep_acls_and_xattrs_is_refused(node, which, words, mount_namespace):
     """ramfs keeps neither: the copy must not be put in place as if it were complete."""
-    from mountns import MountNamespace
     tmp_path, directories = node
     shared = str(tmp_path / "shared")
-    ns = MountNamespace()
-    try:
-        ns.sh("mount -t ramfs xcshared-ramfs %s" % shared)
-        result = ns.run(XCATHA + ["shared", "init", "--shared-dir", shared,
-                                  "--directories", directories[which]], env=dict(os.environ))
-        assert result.returncode == 2 and words in result.stderr
-        assert ns.run(["test", "-e", shared + directories[which]]).returncode != 0
-    finally:
-        ns.close()
+    ns = mount_namespace
+    ns.sh("mount -t ramfs xcshared-ramfs %s" % shared)
+    result = ns.run(XCATHA + ["shared", "init", "--shared-dir", shared,
+                              "--directories", directories[which]], env=dict(os.environ))
+    assert result.returncode == 2 and words in result.stderr
+    assert ns.run(["test", "-e", shared + directories[which]]).returncode != 0

@@ -5,12 +5,10 @@ hosts of the management network."""
 import os
 import subprocess
 import time
-import uuid
 
 import pytest
 
 from xcatha_ocf.runtime import bootstate
-from agentrun import agent_path, exit_reason, run_agent
 
 VIP = "192.0.2.10"
 NODE_IP = "192.0.2.1"
@@ -24,19 +22,9 @@ def ip(*args, check=True):
 class Net(object):
     """Namespaces ``node`` (interface ``mgt0``) and ``peer`` (interface ``peer0``)."""
 
-    def __init__(self):
-        tag = uuid.uuid4().hex[:6]
-        self.node, self.peer = "xv-node-" + tag, "xv-peer-" + tag
-        for ns in (self.node, self.peer):
-            ip("netns", "add", ns)
-            ip("-n", ns, "link", "set", "lo", "up")
-        ip("link", "add", "xv" + tag, "type", "veth", "peer", "name", "xp" + tag)
-        ip("link", "set", "xv" + tag, "netns", self.node, "name", "mgt0")
-        ip("link", "set", "xp" + tag, "netns", self.peer, "name", "peer0")
-        ip("-n", self.node, "addr", "add", NODE_IP + "/24", "dev", "mgt0")
-        ip("-n", self.peer, "addr", "add", PEER_IP + "/24", "dev", "peer0")
-        ip("-n", self.node, "link", "set", "mgt0", "up")
-        ip("-n", self.peer, "link", "set", "peer0", "up")
+    def __init__(self, pair, ocf_agent):
+        self.node, self.peer = pair.node, pair.peer
+        self.ocf_agent = ocf_agent
 
     def addresses(self, ns=None):
         return ip("-n", ns or self.node, "-o", "-4", "addr", "show")
@@ -46,19 +34,15 @@ class Net(object):
                     "arp_count": "1"}
         settings.update(params)
         settings = {k: v for k, v in settings.items() if v is not None}
-        return run_agent("xcat-vip", action, settings, netns=self.node, args=args,
-                         interval_ms=interval_ms, extra=extra)
-
-    def remove(self):
-        for ns in (self.node, self.peer):
-            ip("netns", "del", ns, check=False)
+        return self.ocf_agent.run("xcat-vip", action, settings, netns=self.node, args=args,
+                                  interval_ms=interval_ms, extra=extra)
 
 
 @pytest.fixture
-def net():
-    network = Net()
-    yield network
-    network.remove()
+def net(netns_pair, ocf_agent):
+    pair = netns_pair("xv", "mgt0", [NODE_IP + "/24"], "peer0", [PEER_IP + "/24"])
+    yield Net(pair, ocf_agent)
+    pair.remove()
 
 
 def vip_line(addresses):
@@ -91,7 +75,7 @@ def test_double_start_and_double_stop_succeed(net):
     assert net.agent("stop").returncode == 0
 
 
-def test_start_refuses_when_another_host_holds_the_address(net):
+def test_start_refuses_when_another_host_holds_the_address(net, exit_reason):
     ip("-n", net.peer, "addr", "add", VIP + "/24", "dev", "peer0")
     result = net.agent("start")
     assert result.returncode == 1
@@ -119,7 +103,7 @@ def test_dotted_netmask_label_and_options_reach_ip(net):
     assert "noprefixroute" in line and " deprecated " in line, "preferred_lft 0"
 
 
-def test_address_without_its_label_is_a_failure_that_start_repairs(net):
+def test_address_without_its_label_is_a_failure_that_start_repairs(net, exit_reason):
     ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0")
     result = net.agent("monitor")
     assert result.returncode == 1
@@ -129,7 +113,7 @@ def test_address_without_its_label_is_a_failure_that_start_repairs(net):
     assert "mgt0:0" in line
 
 
-def test_monitor_fails_when_the_nic_is_down_or_gone(net):
+def test_monitor_fails_when_the_nic_is_down_or_gone(net, exit_reason):
     assert net.agent("start").returncode == 0
     ip("-n", net.node, "link", "set", "mgt0", "down")
     down = net.agent("monitor")
@@ -189,7 +173,7 @@ def test_dry_run_prints_the_commands_and_changes_nothing(net):
     ({"ip": "192.0.2.0"}, "network or broadcast address of its /24"),
     ({"ip": "192.0.2.255"}, "network or broadcast address of its /24"),
 ])
-def test_malformed_configuration_is_err_configured(net, params, reason):
+def test_malformed_configuration_is_err_configured(net, params, reason, exit_reason):
     for action in ("validate-all", "start", "monitor"):
         result = net.agent(action, **params)
         assert result.returncode == 6, (action, result.stderr)
@@ -199,7 +183,7 @@ def test_malformed_configuration_is_err_configured(net, params, reason):
     assert vip_line(net.addresses()) == []
 
 
-def test_missing_nic_is_a_local_argument_error(net):
+def test_missing_nic_is_a_local_argument_error(net, exit_reason):
     result = net.agent("validate-all", nic="eth9")
     assert result.returncode == 2
     assert exit_reason(result) == "interface eth9 does not exist on this host"
@@ -207,14 +191,14 @@ def test_missing_nic_is_a_local_argument_error(net):
     assert net.agent("monitor", nic="eth9", interval_ms=0).returncode == 7
 
 
-def test_undetectable_network_is_reported(net):
+def test_undetectable_network_is_reported(net, exit_reason):
     result = net.agent("validate-all", ip="198.51.100.7", nic=None, cidr_netmask=None)
     assert result.returncode == 2
     assert "no interface on this host has an address in the network of 198.51.100.7" \
         in exit_reason(result)
 
 
-def test_missing_tools_are_err_installed_except_in_probes(net):
+def test_missing_tools_are_err_installed_except_in_probes(net, exit_reason):
     missing = {"OCF_TESTER_FAIL_HAVE_BINARY": "1"}
     result = net.agent("validate-all", extra=missing)
     assert result.returncode == 5 and exit_reason(result) == "ip is not installed"
@@ -232,19 +216,17 @@ def test_nothing_is_written_to_persistent_network_configuration(net, tmp_path):
     assert {path: os.stat(path).st_mtime for path in before} == before
 
 
-def test_ocf_tester_passes(net):
+def test_ocf_tester_passes(net, ocf_agent):
     command = ["ip", "netns", "exec", net.node, "ocf-tester", "-n", "vip",
                "-o", "ip=" + VIP, "-o", "nic=mgt0", "-o", "cidr_netmask=24",
-               "-o", "arp_background=no", "-o", "arp_count=1", agent_path("xcat-vip")]
+               "-o", "arp_background=no", "-o", "arp_count=1", ocf_agent.path("xcat-vip")]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
 
 
-def test_pcs_and_crm_resource_describe_the_installed_agent():
+def test_pcs_and_crm_resource_describe_the_installed_agent(system_agents):
     """Installed into the real OCF root, where pcs and Pacemaker look for agents."""
-    from xcatha_ocf import install
-    install.install(out=lambda line: None)
     described = subprocess.run(["pcs", "resource", "describe", "ocf:xcat:xcat-vip"],
                                capture_output=True, text=True, check=True).stdout
     assert described.startswith("ocf:xcat:xcat-vip - Non-persistent virtual IP")
@@ -267,7 +249,7 @@ def test_stop_ends_the_background_announcements(net):
     assert not os.path.exists("/proc/%d" % pid) and not os.path.exists(record)
 
 
-def test_a_boolean_of_only_spaces_is_the_default_not_false(net):
+def test_a_boolean_of_only_spaces_is_the_default_not_false(net, exit_reason):
     """check_conflict=" " must not silently skip duplicate address detection."""
     ip("-n", net.peer, "addr", "add", VIP + "/24", "dev", "peer0")
     result = net.agent("start", check_conflict=" ")
@@ -275,7 +257,7 @@ def test_a_boolean_of_only_spaces_is_the_default_not_false(net):
     assert vip_line(net.addresses()) == []
 
 
-def test_start_on_a_link_that_is_down_says_so_and_adds_nothing(net):
+def test_start_on_a_link_that_is_down_says_so_and_adds_nothing(net, exit_reason):
     ip("-n", net.node, "link", "set", "mgt0", "down")
     result = net.agent("start")
     assert result.returncode == 1

@@ -45,12 +45,6 @@ class AgentRoot(object):
                               timeout=timeout)
 
 
-def empty_cib(path):
-    with open(path, "w") as handle:
-        handle.write(subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True,
-                                    check=True).stdout)
-
-
 ANONYMOUS_IDS = ("nvpair", "instance_attributes", "meta_attributes", "op",
                  "cluster_property_set")
 

@@ -1,5 +1,5 @@
-"""A live two-node Pacemaker cluster in network namespaces, for the operator
-commands (tests/test_ops_live.py).
+"""A live two-node Pacemaker cluster in network namespaces on this host, for the
+operator commands (tests/test_ops_live.py, bench/ops_failover.py).
 
 Each node is ``ip netns exec`` + ``unshare --mount --uts --pid`` with its own
 /etc/corosync, /var/lib/pacemaker, /var/lib/corosync, /var/log, /run and
@@ -8,25 +8,36 @@ pacemakerd; veths join the nodes through a bridge in a third namespace
 (198.51.100.0/24).  No systemd, so no pcsd: pcs's resource, constraint, node,
 stonith and property commands work without it.
 
-The group has the xCAT group's resource names on stand-in agents, named as such:
-Dummy for xcat-shared and xcat-pgsql-conf, a real IPaddr2 VIP, and for
-xcat-services ``ocf:heartbeat:anything`` running a TCP listener on VIP:3001 as
-the XCATD STAND-IN.  Fencing is a test fence agent that answers monitor but can
-never fence (a dead BMC), overlaid on /usr/sbin inside the nodes only: a lost
-node stays UNCLEAN until an admin confirms it is down.
+The configuration is the one ``xcatha crm generate`` makes for this site, with
+this tree's agents installed (xcatha install-agents) in a temporary OCF root
+that each node overlays on /usr/lib/ocf.  xcat-shared binds directories of the
+temporary directory from a "shared storage" directory both nodes see, xcat-vip
+puts the VIP on eth0:0, xcat-pgsql-conf edits a PostgreSQL configuration kept
+on that storage.  Only xcat-services is replaced (see with_xcatd_standin).
+Fencing is a test fence agent that answers monitor but can never fence (a dead
+BMC), overlaid on /usr/sbin inside the nodes only: a lost node stays UNCLEAN
+until an admin confirms it is down.
 """
 
 import os
 import shutil
 import subprocess
 import tempfile
-import time
+import xml.etree.ElementTree as ElementTree
+
+from xcatha_ocf import install
+from xcatha_ocf.agents import GROUP
+from xcatha_ocf.crm.command import main_config
+from xcatha_ocf.crm.render import render
+from xcatha_ocf.runtime.xcat import XCATD_PORT
+from xcathalab.shell import run, wait_for
 
 PREFIX = "opsl"
 NODES = {"xcatmn1": "198.51.100.11", "xcatmn2": "198.51.100.12"}
 VIP = "198.51.100.10"
-GROUP = "xcat-group"
-SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+XCAT_DIRECTORIES = ("install", "etc/xcat", "root/.xcat", "var/lib/pgsql", "tftpboot")
+PGSQL_DATA = "var/lib/pgsql/data"
 
 COROSYNC_CONF = """\
 totem {
@@ -73,6 +84,10 @@ done
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
 mount -t overlay overlay -o "lowerdir=$1/fence:/usr/sbin" /usr/sbin
+# this tree's agents: the overlay makes their mount points, the binds hide any on the host
+mount -t overlay overlay -o "lowerdir=$3:/usr/lib/ocf" /usr/lib/ocf
+mount --bind "$3/resource.d/xcat" /usr/lib/ocf/resource.d/xcat
+mount --bind "$3/lib/xcat" /usr/lib/ocf/lib/xcat
 mkdir -p /var/log/pacemaker
 chown hacluster:haclient /var/log/pacemaker
 hostname "$2"
@@ -119,20 +134,8 @@ monitor|status|list) exit 0 ;;
 *) echo "fence_opslive: the BMC does not answer" >&2; exit 1 ;;
 esac
 """
-def run(argv, check=True, timeout=120):
-    result = subprocess.run([str(arg) for arg in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            universal_newlines=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError("%s exited %d: %s%s" % (argv, result.returncode, result.stdout, result.stderr))
-    return result
-
-
-def wait_for(what, predicate, timeout, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(interval)
+PGSQL_FILES = {"postgresql.conf": "port = 5432\n", "pg_hba.conf": "local all all peer\n",
+               "PG_VERSION": "15\n"}
 
 
 def write(path, text, mode=0o644):
@@ -141,13 +144,37 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
+def with_xcatd_standin(cib_text):
+    """The generated CIB with xcat-services run by a stand-in: these nodes have no
+    systemd, so the real agent could start none of xCAT's services.  Under the same
+    id, in the same place in the group and with the same operations,
+    ocf:heartbeat:anything runs a TCP listener on VIP:3001 as the XCATD STAND-IN."""
+    root = ElementTree.fromstring(cib_text)
+    services = root.find(".//group[@id='%s']/primitive[@id='xcat-services']" % GROUP)
+    services.set("provider", "heartbeat")
+    services.set("type", "anything")
+    attributes = services.find("instance_attributes")
+    attributes[:] = []
+    for name, value in (("binfile", "/usr/bin/python3"),
+                        ("cmdline_options", "-m http.server %d --bind %s" % (XCATD_PORT, VIP))):
+        ElementTree.SubElement(attributes, "nvpair", id="xcat-services-standin-" + name,
+                               name=name, value=value)
+    return ElementTree.tostring(root, encoding="unicode")
+
+
 class LiveCluster(object):
+    vip = VIP
+
     def __init__(self):
         self.directory = tempfile.mkdtemp(prefix=PREFIX + "-")
+        self.ocf_root = os.path.join(self.directory, "ocf")
+        self.shared_dir = os.path.join(self.directory, "xcatdata")
         self.launchers = {}
 
     # -- bring up / down ------------------------------------------------------
     def up(self):
+        install.install(self.ocf_root, out=lambda message: None)
+        self._shared_storage()
         run(["ip", "netns", "add", PREFIX + "-br"])
         run(["ip", "-n", PREFIX + "-br", "link", "add", "br0", "type", "bridge"])
         run(["ip", "-n", PREFIX + "-br", "link", "set", "br0", "up"])
@@ -155,10 +182,24 @@ class LiveCluster(object):
             self._network(number, name, address)
             self._files(name)
             self.start(name)
-        wait_for("both nodes online", self.both_online, timeout=60)
+        wait_for("both nodes online", self.both_online, timeout=60, interval=0.5)
+
+    def directories(self):
+        """The xCAT directories of the site (mount points under the temporary directory)."""
+        return [os.path.join(self.directory, path) for path in XCAT_DIRECTORIES]
+
+    def _shared_storage(self):
+        """shared_dir/<directory> for each directory, and the PostgreSQL files there."""
+        for directory in self.directories():
+            os.makedirs(self.shared_dir + directory)
+            os.makedirs(directory)
+        data = self.shared_dir + os.path.join(self.directory, PGSQL_DATA)
+        os.makedirs(data)
+        for name, text in PGSQL_FILES.items():
+            write(os.path.join(data, name), text)
 
     def _network(self, number, name, address):
-        namespace, veth = "%s-%s" % (PREFIX, name), "%s-v%d" % (PREFIX, number)
+        namespace, veth = "%s-%s" % (PREFIX, name), self.veth(name)
         run(["ip", "netns", "add", namespace])
         run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", namespace])
         run(["ip", "link", "set", veth, "netns", PREFIX + "-br"])
@@ -166,6 +207,11 @@ class LiveCluster(object):
         run(["ip", "-n", namespace, "addr", "add", address + "/24", "dev", "eth0"])
         run(["ip", "-n", namespace, "link", "set", "eth0", "up"])
         run(["ip", "-n", namespace, "link", "set", "lo", "up"])
+
+    @staticmethod
+    def veth(name):
+        """The bridge's end of the node's link."""
+        return "%s-v%d" % (PREFIX, sorted(NODES).index(name) + 1)
 
     def _files(self, name):
         root = os.path.join(self.directory, name)
@@ -184,7 +230,7 @@ class LiveCluster(object):
         root = os.path.join(self.directory, name)
         self.launchers[name] = subprocess.Popen(
             ["ip", "netns", "exec", "%s-%s" % (PREFIX, name), "unshare", "--mount", "--uts", "--pid",
-             "--fork", "--mount-proc", "sh", "-c", NODE_SCRIPT, "node", root, name],
+             "--fork", "--mount-proc", "sh", "-c", NODE_SCRIPT, "node", root, name, self.ocf_root],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             env=dict(os.environ, REAPER=REAPER))
 
@@ -193,13 +239,15 @@ class LiveCluster(object):
         launcher = self.launchers.get(name)
         if launcher is None:
             return None
-        children = run(["pgrep", "-P", str(launcher.pid)], check=False).stdout.split()
+        children = run(["pgrep", "-P", str(launcher.pid)], check=False).out.split()
         return children[0] if children else None
 
     def crash(self, name):
-        """The node dies at once: PID 1 of its namespace killed, everything with it."""
+        """The node dies at once: PID 1 of its namespace killed, everything with it, and
+        its link down (a dead node answers no ARP for the addresses left on its eth0)."""
         os.kill(int(self.init_pid(name)), 9)
         self.launchers.pop(name).wait(timeout=30)
+        run(["ip", "-n", PREFIX + "-br", "link", "set", self.veth(name), "down"])
 
     def down(self):
         for name in list(self.launchers):
@@ -216,6 +264,9 @@ class LiveCluster(object):
         return ["nsenter", "-t", self.init_pid(name), "-n", "-m", "-u", "-p"]
 
     def on(self, name, *argv, **kwargs):
+        """``argv`` inside node ``name``: its runner Result (LabError if it fails and
+        ``check``, the default)."""
+        kwargs.setdefault("timeout", 120)
         return run(self.enter(name) + list(argv), **kwargs)
 
     def xcatha(self, name, *args, **kwargs):
@@ -235,33 +286,30 @@ class LiveCluster(object):
     def both_online(self):
         if not self.init_pid("xcatmn1"):
             return False
-        return "Online: [ xcatmn1 xcatmn2 ]" in self.on("xcatmn1", "crm_mon", "-1", check=False).stdout
+        return "Online: [ xcatmn1 xcatmn2 ]" in self.on("xcatmn1", "crm_mon", "-1", check=False).out
 
     # -- the group ----------------------------------------------------------------
+    def site_arguments(self):
+        """``xcatha crm generate`` flags of this site: the nodes and their fencing,
+        the VIP on eth0:0, the shared directories, PostgreSQL's configuration on them."""
+        arguments = ["--vip", VIP, "--netmask", "24", "--nic", "eth0", "--label", "0",
+                     "--shared-dir", self.shared_dir, "--directories", " ".join(self.directories()),
+                     "--set", "pgsql.config_dir=" + os.path.join(self.directory, PGSQL_DATA)]
+        for name, address in sorted(NODES.items()):
+            arguments += ["--node", "%s=%s" % (name, address), "--fence", name + "=fence_opslive"]
+        return arguments
+
     def configure(self):
-        cib = os.path.join(self.directory, "config.xml")
-        write(cib, self.pcs("cluster", "cib").stdout)
-        steps = [
-            ["property", "set", "stonith-enabled=true"],
-            ["resource", "defaults", "update", "resource-stickiness=1000"],
-            ["resource", "create", "xcat-shared", "ocf:heartbeat:Dummy", "--group", GROUP],
-            ["resource", "create", "xcat-vip", "ocf:heartbeat:IPaddr2", "ip=" + VIP, "cidr_netmask=24",
-             "nic=eth0", "op", "monitor", "interval=10s", "--group", GROUP],
-            ["resource", "create", "xcat-pgsql-conf", "ocf:heartbeat:Dummy", "--group", GROUP],
-            # XCATD STAND-IN: any TCP listener on VIP:3001 will do.
-            ["resource", "create", "xcat-services", "ocf:heartbeat:anything", "binfile=/usr/bin/python3",
-             "cmdline_options=-m http.server 3001 --bind " + VIP, "--group", GROUP],
-            ["constraint", "location", GROUP, "avoids", "xcatmn1=1", "xcatmn2=1"],
-            ["stonith", "create", "fence-all", "fence_opslive", "pcmk_host_list=xcatmn1 xcatmn2",
-             "pcmk_host_check=static-list", "op", "monitor", "interval=30s", "--force"],
-        ]
-        for step in steps:
-            self.on("xcatmn1", "pcs", "-f", cib, *step)
-        self.pcs("cluster", "cib-push", cib)
+        """The generated configuration, merged into the live CIB in one request."""
+        cib = with_xcatd_standin(render(main_config(self.site_arguments()), "xml"))
+        path = os.path.join(self.directory, "configuration.xml")
+        write(path, ElementTree.tostring(ElementTree.fromstring(cib).find("configuration"),
+                                         encoding="unicode"))
+        self.on("xcatmn1", "cibadmin", "--modify", "--scope", "configuration", "--xml-file", path)
         self.settle()
 
     def settle(self, timeout=120):
         self.on(self.survivor(), "crm_resource", "--wait", "--timeout=%ds" % timeout, timeout=timeout + 30)
 
     def vip_on(self, name):
-        return VIP + "/" in self.on(name, "ip", "-o", "addr", "show", "dev", "eth0").stdout
+        return VIP + "/" in self.on(name, "ip", "-o", "addr", "show", "dev", "eth0").out

@@ -1,4 +1,5 @@
-"""Cluster states for the operator-command tests, made by Pacemaker itself.
+"""Cluster states for the operator-command tests, made by Pacemaker itself from
+the configuration the project's generator gives for simulated-site.yaml.
 
 ``build_states(directory)`` writes CIB files with status sections produced by
 crm_simulate (nodes brought up, the group started on xcatmn1 through a real
@@ -13,73 +14,39 @@ execute the resulting transition, as the live cluster would.
 import os
 import shutil
 import subprocess
+import xml.etree.ElementTree as ElementTree
 
+from xcatha_ocf.agents import GROUP
+from xcatha_ocf.crm.command import main_config
+from xcatha_ocf.crm.render import render
 from xcatha_ocf.runtime.runner import Finished, Result
 
-GROUP = "xcat-group"
-VIP = "192.0.2.10"
+SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "simulated-site.yaml")
 FAILED_REASON = "xcatd does not answer on port 3001"
 
-BASE_CIB = """\
-<cib have-quorum="1" dc-uuid="1" validate-with="pacemaker-3.9" epoch="10" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="opt-stonith" name="stonith-enabled" value="true"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes>
-      <node id="1" uname="xcatmn1"/>
-      <node id="2" uname="xcatmn2"/>
-    </nodes>
-    <resources>
-      <primitive id="fence-xcatmn1" class="stonith" type="fence_ipmilan">
-        <operations><op id="fence-xcatmn1-monitor" name="monitor" interval="60s"/></operations>
-      </primitive>
-      <primitive id="fence-xcatmn2" class="stonith" type="fence_ipmilan">
-        <operations><op id="fence-xcatmn2-monitor" name="monitor" interval="60s"/></operations>
-      </primitive>
-      <group id="xcat-group">
-        <primitive id="xcat-shared" class="ocf" provider="xcat" type="xcat-shared">
-          <instance_attributes id="xcat-shared-ia">
-            <nvpair id="xcat-shared-dir" name="shared_dir" value="/xcatdata"/>
-            <nvpair id="xcat-shared-dev" name="device" value="/dev/disk/by-label/xcatdata"/>
-          </instance_attributes>
-        </primitive>
-        <primitive id="xcat-vip" class="ocf" provider="xcat" type="xcat-vip">
-          <instance_attributes id="xcat-vip-ia">
-            <nvpair id="xcat-vip-ip" name="ip" value="192.0.2.10"/>
-          </instance_attributes>
-          <operations><op id="xcat-vip-monitor" name="monitor" interval="10s"/></operations>
-        </primitive>
-        <primitive id="xcat-pgsql-conf" class="ocf" provider="xcat" type="xcat-pgsql-conf">
-          <instance_attributes id="xcat-pgsql-conf-ia">
-            <nvpair id="xcat-pgsql-conf-vip" name="vip" value="192.0.2.10"/>
-          </instance_attributes>
-        </primitive>
-        <primitive id="xcat-services" class="ocf" provider="xcat" type="xcat-services">
-          <instance_attributes id="xcat-services-ia">
-            <nvpair id="xcat-services-port" name="xcatd_port" value="3001"/>
-          </instance_attributes>
-          <operations><op id="xcat-services-monitor" name="monitor" interval="30s"/></operations>
-        </primitive>
-      </group>
-    </resources>
-    <constraints>
-      <rsc_location id="xcat-group-avoids-xcatmn1" rsc="xcat-group" node="xcatmn1" score="-1"/>
-      <rsc_location id="xcat-group-avoids-xcatmn2" rsc="xcat-group" node="xcatmn2" score="-1"/>
-      <rsc_location id="fence-xcatmn1-not-self" rsc="fence-xcatmn1" node="xcatmn1" score="-INFINITY"/>
-      <rsc_location id="fence-xcatmn2-not-self" rsc="fence-xcatmn2" node="xcatmn2" score="-INFINITY"/>
-    </constraints>
-    <rsc_defaults>
-      <meta_attributes id="rsc-defaults">
-        <nvpair id="rsc-defaults-stickiness" name="resource-stickiness" value="1000"/>
-      </meta_attributes>
-    </rsc_defaults>
-  </configuration>
-  <status/>
-</cib>
-"""
+
+class States(dict):
+    """{state name: CIB file}; ``vip``: the site's VIP; ``failed_reason``: the exit
+    reason of the failed monitor in state failed_monitor."""
+
+    failed_reason = FAILED_REASON
+
+    def __init__(self, vip):
+        dict.__init__(self)
+        self.vip = vip
+
+
+def as_the_cluster_records_it(cib_text, site):
+    """The generated CIB as a running cluster holds it: the generator leaves the node
+    entries to the cluster (with corosync's node ids), which also records quorum and
+    its DC (here the first node)."""
+    root = ElementTree.fromstring(cib_text)
+    root.set("have-quorum", "1")
+    root.set("dc-uuid", "1")
+    nodes = root.find("configuration/nodes")
+    for number, node in enumerate(site.nodes, 1):
+        ElementTree.SubElement(nodes, "node", id=str(number), uname=node.name)
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 def tool(argv, cib, check=True):
@@ -101,9 +68,10 @@ def settle(cib, *injections, failing=()):
 
 
 def build_states(directory):
-    """Write the test states; returns {name: path}."""
+    """Write the test states; returns States."""
     directory = str(directory)
-    paths = {}
+    config = main_config([SITE])
+    paths = States(dict(config.site.agent_params["xcat-vip"])["ip"])
 
     def state(name, source, *steps):
         path = os.path.join(directory, name + ".xml")
@@ -114,7 +82,7 @@ def build_states(directory):
 
     base = os.path.join(directory, "base.xml")
     with open(base, "w") as handle:
-        handle.write(BASE_CIB)
+        handle.write(as_the_cluster_records_it(render(config, "xml"), config.site))
     paths["nodes_up"] = os.path.join(directory, "nodes_up.xml")
     tool(["crm_simulate", "-x", base, "-S", "-O", paths["nodes_up"],
           "--node-up", "xcatmn1", "--node-up", "xcatmn2"], base)
@@ -211,16 +179,3 @@ class SimulatedCluster(object):
 
     def constraints(self):
         return tool(["cibadmin", "--query", "--scope", "constraints"], self.cib).stdout
-
-
-class Clock(object):
-    """A clock that moves only when someone sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
