@@ -211,11 +211,11 @@ def test_without_fencing_a_failed_stop_blocks_instead_of_fencing(tmp_path, group
     assert "(blocked)" in transition
 
 
-def test_a_stray_service_on_the_passive_node_is_stopped_there_only(cib_for):
+def test_a_stray_service_on_the_passive_node_is_stopped_there_only(cib_for, group_places):
     """xcatd started by hand on xcatmn2 while the group runs on xcatmn1: the Stopped-role
     monitor finds it and Pacemaker stops that copy, and nothing on xcatmn1 restarts."""
     policy, step = cib_for
-    running_on_xcatmn1(step)
+    running_on_xcatmn1(step, group_places)
     _, transition = step("--op-inject", "xcat-services_monitor_31000@xcatmn2=0")
     actions = " ".join(transition.split())
     assert summary(transition) == ["* Restart xcat-services ( xcatmn1 )"]   # a pseudo restart:
@@ -224,13 +224,13 @@ def test_a_stray_service_on_the_passive_node_is_stopped_there_only(cib_for):
     assert "xcat-services start on xcatmn1" not in actions         # nothing starts again
 
 
-def test_a_stray_vip_on_the_passive_node_is_removed_there(cib_for):
+def test_a_stray_vip_on_the_passive_node_is_removed_there(cib_for, group_places, crm_tools):
     """The VIP added by hand on xcatmn2: its Stopped-role monitor finds it and Pacemaker
     removes it there (2.1.5 also restarts the members after the VIP on xcatmn1)."""
     policy, step = cib_for
-    running_on_xcatmn1(step)
+    running_on_xcatmn1(step, group_places)
     _, transition = step("--op-inject", "xcat-vip_monitor_11000@xcatmn2=0")
     actions = " ".join(transition.split())
     assert "xcat-vip stop on xcatmn2" in actions and "xcat-vip stop on xcatmn1" not in actions
     after, _ = step()
-    assert placement(after)["xcat-vip"] == "xcatmn1"
+    assert crm_tools.placement(after)["xcat-vip"] == "xcatmn1"
