@@ -30,6 +30,8 @@ FENCED = """<pacemaker-result api-version="2.25" request="stonith_admin --histor
 """
 UNITS_DISABLED = ("postgresql.service disabled enabled\nnamed.service disabled disabled\n"
                   "xcatd.service disabled disabled\n")
+SITE_ON_THE_VIP = "clustersite: master=192.0.2.10\nclustersite: nameservers=192.0.2.10\n"
+CFGLOC = "Pg:dbname=xcatdb;host=192.0.2.10|xcatadm|secret\n"
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ class FakeNode(object):
     """One management node: files under ``root``, canned tool answers."""
 
     def __init__(self, root, name, hosts=HOSTS, offset=0.0, units=UNITS_DISABLED, addresses="",
-                 device_type="ext4\n", reachable=True):
+                 device_type="ext4\n", reachable=True, site=SITE_ON_THE_VIP):
         self.root = str(root)
         self.name = name
         self.calls = []
@@ -51,7 +53,10 @@ class FakeNode(object):
         self.addresses = addresses
         self.device_type = device_type
         self.reachable = reachable
+        self.site = site
         self.write("/etc/hosts", hosts)
+        self.write("/etc/resolv.conf", "search cluster.com\nnameserver 192.0.2.10\n")
+        self.write("/etc/xcat/cfgloc", CFGLOC)
 
     def write(self, path, text):
         full = self.root + path
@@ -77,7 +82,9 @@ class FakeNode(object):
             return Result(argv, 0, self.addresses)
         if name == "blkid":
             return Result(argv, 0 if self.device_type else 2, self.device_type)
-        if name in ("cat", "grep", "sh"):
+        if name == "lsdef":
+            return Result(argv, 0, self.site)
+        if name in ("cat", "grep", "sh", "sed"):
             return self.real(argv)
         raise AssertionError("unexpected command %s" % argv)
 
@@ -141,8 +148,15 @@ def test_healthy_pair_passes(states, nodes):
         ["grep", "-rnswF", "-e", "192.0.2.10", "--"] + list(check.NETWORK_CONFIG),
         ["ip", "-o", "addr", "show", "to", "192.0.2.10"],
         ["systemctl", "list-unit-files", "--no-legend", "--no-pager", "--type=service"] + list(check.BOOT_UNITS),
+        ["sh", "-c", "grep -lx auto %s 2>/dev/null; true" % check.START_CONFS],
         ["blkid", "-o", "value", "-s", "TYPE", "/dev/disk/by-label/xcatdata"],
-        ["sh", "-c", "ls -1d %s 2>/dev/null; true" % " ".join(check.PG_HBA_GLOBS)]]
+        ["sh", "-c", "ls -1d %s 2>/dev/null; true" % " ".join(check.PG_HBA_GLOBS)],
+        ["cat", "/etc/resolv.conf"]]
+    assert results[("VIP in /etc/hosts", "xcatmn2")].reason == "192.0.2.10 xcatmn xcatmn.cluster.com"
+    assert results[("resolver", "xcatmn2")].reason == \
+        "nameservers 192.0.2.10 (the VIP's named among them)"
+    assert results[("site table on the VIP", "xcatmn1")].reason == (
+        "site.master 192.0.2.10, site.nameservers 192.0.2.10, cfgloc's host 192.0.2.10")
     assert results[("PostgreSQL configuration", "xcatmn2")].reason == \
         "on the shared storage: /var/lib/pgsql/data/pg_hba.conf, mounted on xcatmn1"
 
@@ -158,10 +172,36 @@ def test_hosts_comments_and_spacing_do_not_matter(states, nodes):
     assert run_checks(states, nodes)[("/etc/hosts in sync", "xcatmn1, xcatmn2")].verdict == check.PASS
 
 
-def test_vip_missing_from_hosts_warns(states, nodes):
+def test_vip_missing_from_hosts_fails_naming_the_line_to_add(states, nodes):
     for node in nodes.values():
         node.write("/etc/hosts", "192.0.2.11 xcatmn1\n192.0.2.12 xcatmn2\n")
-    assert run_checks(states, nodes)[("VIP in /etc/hosts", "xcatmn2")].verdict == check.WARN
+    item = run_checks(states, nodes)[("VIP in /etc/hosts", "xcatmn2")]
+    assert item.verdict == check.FAIL
+    assert item.reason == ("192.0.2.10 has no name: add a line '192.0.2.10 <the management "
+                           "node's name>' to /etc/hosts on xcatmn2")
+
+
+def test_a_resolver_that_does_not_ask_the_vip_warns(states, nodes):
+    nodes["xcatmn2"].write("/etc/resolv.conf", "nameserver 8.8.8.8\n")
+    item = run_checks(states, nodes)[("resolver", "xcatmn2")]
+    assert item.verdict == check.WARN
+    assert item.reason.startswith("nameservers 8.8.8.8: xCAT's named answers on 192.0.2.10; put "
+                                  "'nameserver 192.0.2.10' first")
+
+
+@pytest.mark.parametrize("site, cfgloc, wrong", [
+    ("clustersite: master=192.0.2.11\nclustersite: nameservers=192.0.2.10\n", CFGLOC,
+     "site.master is 192.0.2.11 (xcatmn1's own address)"),
+    (SITE_ON_THE_VIP, CFGLOC.replace("192.0.2.10", "192.0.2.12"),
+     "cfgloc's host is 192.0.2.12 (xcatmn2's own address)"),
+])
+def test_a_site_table_naming_a_node_fails_with_the_fix(states, nodes, site, cfgloc, wrong):
+    nodes["xcatmn1"].site = site
+    nodes["xcatmn1"].write("/etc/xcat/cfgloc", cfgloc)
+    item = run_checks(states, nodes)[("site table on the VIP", "xcatmn1")]
+    assert item.verdict == check.FAIL
+    assert item.reason == ("%s: set them to 192.0.2.10 (chdef -t site master=192.0.2.10 "
+                           "nameservers=192.0.2.10; host=192.0.2.10 in /etc/xcat/cfgloc)" % wrong)
 
 
 @pytest.mark.parametrize("offset, verdict", [(0.0, "PASS"), (2.0, "WARN"), (-30.0, "FAIL")])
@@ -204,7 +244,16 @@ def test_services_enabled_at_boot_fail(states, nodes):
                              "postgresql@.service indirect enabled\n"
     item = run_checks(states, nodes)[("services not enabled at boot", "xcatmn2")]
     assert item.verdict == check.FAIL
-    assert item.reason.startswith("enabled: xcatd.service, postgresql.service (systemctl disable")
+    assert item.reason == ("enabled: xcatd.service, postgresql.service: they would start outside "
+                           "the cluster; run xcatha node prepare there")
+
+
+def test_a_debian_cluster_started_by_start_conf_fails(states, nodes):
+    """systemctl list-unit-files does not show it: postgresql-common's generator does."""
+    nodes["xcatmn2"].write("/etc/postgresql/15/main/start.conf", "# comment\nauto\n")
+    item = run_checks(states, nodes)[("services not enabled at boot", "xcatmn2")]
+    assert item.verdict == check.FAIL
+    assert item.reason.startswith("enabled: /etc/postgresql/15/main/start.conf (auto)")
 
 
 def test_shared_device_missing_fails(states, nodes):

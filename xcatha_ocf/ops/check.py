@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ElementTree
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import cluster, commands, report
 from xcatha_ocf.runtime.runner import Runner
+from xcatha_ocf.runtime.xcat import CFGLOC, parse_lsdef
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 Check = collections.namedtuple("Check", "verdict name node reason")
@@ -28,6 +29,7 @@ NETWORK_CONFIG = ("/etc/sysconfig/network-scripts", "/etc/sysconfig/network",
 # synchronisation (chronyd, ntpd) is left alone: both nodes need it all the time.
 BOOT_UNITS = ("xcatd.service", "postgresql*.service", "named.service", "bind9.service",
               "dhcpd.service", "isc-dhcp-server.service", "conserver*.service", "goconserver.service")
+START_CONFS = "/etc/postgresql/*/*/start.conf"
 PG_HBA_GLOBS = ("/var/lib/pgsql/data/pg_hba.conf", "/var/lib/pgsql/*/data/pg_hba.conf",
                 "/etc/postgresql/*/main/pg_hba.conf")
 CLOCK_WARN, CLOCK_FAIL = 0.5, 5.0
@@ -60,9 +62,8 @@ def check_hosts(nodes, vip):
             results.append(Check(FAIL, "/etc/hosts", node.name, result.summary()))
             continue
         texts[node.name] = hosts_entries(result.out)
-        if vip and not any(entry.split()[0] == vip for entry in texts[node.name]):
-            results.append(Check(WARN, "VIP in /etc/hosts", node.name,
-                                 "%s has no entry (the procedure adds the VIP's name)" % vip))
+        if vip:
+            results.append(check_vip_name(node.name, vip, texts[node.name]))
     if len(texts) > 1:
         names = ", ".join(sorted(texts))
         common = set.intersection(*texts.values())
@@ -73,6 +74,72 @@ def check_hosts(nodes, vip):
         else:
             results.append(Check(PASS, "/etc/hosts in sync", names, "%d entries, identical" % len(common)))
     return results
+
+
+def check_vip_name(node, vip, entries):
+    """The procedure adds the VIP's name to /etc/hosts on both nodes: xCAT's commands
+    and the nodes' postscripts reach the management node by that name."""
+    names = [entry.split()[1:] for entry in entries if entry.split()[0] == vip]
+    if not any(names):
+        return Check(FAIL, "VIP in /etc/hosts", node,
+                     "%s has no name: add a line '%s <the management node's name>' to "
+                     "/etc/hosts on %s" % (vip, vip, node))
+    return Check(PASS, "VIP in /etc/hosts", node, "%s %s" % (vip, " ".join(sum(names, []))))
+
+
+def nameservers(text):
+    return [line.split()[1] for line in text.splitlines()
+            if len(line.split()) > 1 and line.split()[0] == "nameserver"]
+
+
+def check_resolver(node, vip):
+    """Where the node's resolver points: xCAT's named answers on the VIP."""
+    result = node.run.query(["cat", "/etc/resolv.conf"])
+    servers = nameservers(result.out) if result.ok else []
+    if vip in servers:
+        return Check(PASS, "resolver", node.name, "nameservers %s (the VIP's named among them)"
+                     % ", ".join(servers))
+    return Check(WARN, "resolver", node.name,
+                 "nameservers %s: xCAT's named answers on %s; put 'nameserver %s' first in "
+                 "/etc/resolv.conf if this node should resolve the cluster's names"
+                 % (", ".join(servers) or "none", vip, vip))
+
+
+def check_site_table(active, vip, addresses):
+    """site.master, site.nameservers and cfgloc's host, read on the node where the
+    group runs, must not name a node's own address: after a failover compute and
+    service nodes would follow the old node."""
+    site = active.run.query(["lsdef", "-t", "site", "-i", "master,nameservers", "-c"])
+    if not site.ok:
+        return Check(WARN, "site table on the VIP", active.name, "cannot read: " + site.summary())
+    values = parse_lsdef(site.out).get("clustersite", {})
+    cfgloc = active.run.query(["sed", "-n", r"s/.*host=\([^|;]*\).*/\1/p", CFGLOC])
+    found = [("site.master", values.get("master", ""))] + [
+        ("site.nameservers", value.strip()) for value in values.get("nameservers", "").split(",")] + [
+        ("cfgloc's host", cfgloc.out.strip())]
+    wrong = ["%s is %s (%s's own address)" % (what, value, addresses[value])
+             for what, value in found if value in addresses]
+    if wrong:
+        return Check(FAIL, "site table on the VIP", active.name,
+                     "%s: set them to %s (chdef -t site master=%s nameservers=%s; host=%s in %s)"
+                     % ("; ".join(wrong), vip, vip, vip, vip, CFGLOC))
+    return Check(PASS, "site table on the VIP", active.name, ", ".join(
+        "%s %s" % item for item in found if item[1]))
+
+
+def node_addresses(nodes, params, run):
+    """{address: node} of the nodes' static addresses: xcat-pgsql-conf's node_addresses,
+    else what the local resolver says of the node names."""
+    found = {}
+    for pair in (params.get("node_addresses") or "").split():
+        name, _, address = pair.partition("=")
+        found[address] = name
+    for node in nodes:
+        if node.name not in found.values():
+            result = run.query(["getent", "ahostsv4", node.name])
+            for line in result.out.splitlines()[:1]:
+                found[line.split()[0]] = node.name
+    return found
 
 
 def check_clock(node, clock):
@@ -121,18 +188,21 @@ def check_vip_not_up_elsewhere(node, vip, holders):
 
 
 def check_boot_units(node):
-    result = node.run.query(["systemctl", "list-unit-files", "--no-legend", "--no-pager", "--type=service"]
-                      + list(BOOT_UNITS))
+    result = node.run.query(["systemctl", "list-unit-files", "--no-legend", "--no-pager",
+                             "--type=service"] + list(BOOT_UNITS))
     if result.rc == 127:
         return Check(WARN, "services not enabled at boot", node.name, "no systemctl: check your init system")
     if not result.ok and not result.out.strip():
         return Check(WARN, "services not enabled at boot", node.name, "cannot tell: " + result.summary())
     enabled = [line.split()[0] for line in result.out.splitlines()
                if len(line.split()) > 1 and line.split()[1].startswith("enabled")]
-    if enabled:
+    # Debian: postgresql-common's generator enables a cluster whose start.conf says auto
+    clusters = node.run.query(["sh", "-c", "grep -lx auto %s 2>/dev/null; true" % START_CONFS]).out.split()
+    if enabled or clusters:
+        found = enabled + ["%s (auto)" % path for path in clusters]
         return Check(FAIL, "services not enabled at boot", node.name,
-                     "enabled: %s (systemctl disable %s): they would start outside the cluster"
-                     % (", ".join(enabled), " ".join(enabled)))
+                     "enabled: %s: they would start outside the cluster; run xcatha node prepare "
+                     "there" % ", ".join(found))
     return Check(PASS, "services not enabled at boot", node.name, "none of the xCAT services is enabled")
 
 
@@ -294,7 +364,14 @@ def run_checks(run, remote, group=GROUP, clock=time.time):
             results.append(check_vip_not_up_elsewhere(node, address, vip["nodes"]))
         results.append(check_boot_units(node))
         results.append(check_shared_storage(node, params.get("xcat-shared")))
-    results += check_pgsql_paths(nodes, params.get("xcat-pgsql-conf", {}), group_placement(members)["node"])
+    active = group_placement(members)["node"]
+    results += check_pgsql_paths(nodes, params.get("xcat-pgsql-conf", {}), active)
+    if address:
+        results += [check_resolver(node, address) for node in nodes]
+    active_nodes = [node for node in nodes if node.name == active]
+    if address and active_nodes:
+        results.append(check_site_table(active_nodes[0], address, node_addresses(
+            nodes, params.get("xcat-pgsql-conf", {}), run)))
     if not address:
         results.append(Check(FAIL, "VIP", group, "no VIP resource with an ip parameter in %s" % group))
     return results + check_fencing(state, run)
