@@ -14,7 +14,7 @@ import pytest
 
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import check
-from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
+from xcatha_ocf.runtime.runner import Result, Runner, LocalExecutor
 
 HOSTS = "127.0.0.1 localhost\n192.0.2.10 xcatmn xcatmn.cluster.com\n192.0.2.11 xcatmn1\n192.0.2.12 xcatmn2\n"
 # stonith_admin 2.1.5's format (as seen in tests/test_ops_live.py's cluster).
@@ -109,7 +109,7 @@ class Local(object):
 
     def run(self, argv, timeout, stdin=None, env=None):
         if argv[0] in ("crm_mon", "cibadmin"):
-            return SubprocessExecutor().run(argv, timeout, env={"CIB_file": self.cib})
+            return LocalExecutor().run(argv, timeout, env={"CIB_file": self.cib})
         if argv[0] == "crm_node":
             return Result(argv, 0, "xcatmn1\n")
         if argv[0] == "stonith_admin":

@@ -14,7 +14,7 @@ test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_l
 from test_lab import lab, settled  # noqa: E402,F401  (the lab's fixtures)
 from xcathalab import cluster  # noqa: E402
 from xcatha_ocf.ops import check  # noqa: E402
-from xcatha_ocf.runtime.runner import Runner, SubprocessExecutor  # noqa: E402
+from xcatha_ocf.runtime.runner import Runner, LocalExecutor  # noqa: E402
 
 pytestmark = test_lab.pytestmark
 GROUP = cluster.GROUP
@@ -136,14 +136,14 @@ def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(
     assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").rc == 0
 
 
-class InNode(SubprocessExecutor):
+class InNode(LocalExecutor):
     """Runs commands inside a lab node (the lab has no ssh between nodes)."""
 
     def __init__(self, node):
         self.node = node
 
     def run(self, argv, timeout, stdin=None, env=None):
-        result = SubprocessExecutor.run(self, ["docker", "exec", self.node] + argv, timeout)
+        result = LocalExecutor.run(self, ["docker", "exec", self.node] + argv, timeout)
         result.argv = argv
         return result
 

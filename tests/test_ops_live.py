@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from xcatha_ocf.ops import check
-from xcatha_ocf.runtime.runner import Result, Runner, SubprocessExecutor
+from xcatha_ocf.runtime.runner import Result, Runner, LocalExecutor
 from xcathalab.shell import wait_for
 
 pytestmark = [
@@ -105,7 +105,7 @@ def test_failover_on_a_host_without_pcs_uses_crm_resource(live):
     assert move_constraints(live) == []
 
 
-class InNode(SubprocessExecutor):
+class InNode(LocalExecutor):
     """Runs commands inside a node's namespaces (check's local and peer runners);
     a crashed node answers like an unreachable ssh peer."""
 
@@ -116,7 +116,7 @@ class InNode(SubprocessExecutor):
     def run(self, argv, timeout, stdin=None, env=None):
         if self.prefix is None:
             return Result(list(argv), 255, err="ssh: connect to host: No route to host")
-        result = SubprocessExecutor.run(self, self.prefix + argv, timeout, stdin, env)
+        result = LocalExecutor.run(self, self.prefix + argv, timeout, stdin, env)
         result.argv = argv
         return result
 

@@ -25,6 +25,7 @@ RULES = [("all", "all", "192.0.2.100/32", "scram-sha-256"),
     ("listen_addresses = 'a\\'b'\n", ("listen_addresses", "a'b")),
     ("listen_addresses = 'a # not a comment'\n", ("listen_addresses", "a # not a comment")),
     ("listen_addresses = ''\n", ("listen_addresses", "")),
+    ("listen_addresses = '\\101\\700'\n", ("listen_addresses", "A\udcc0")),  # octal: bytes
     ("include_dir = 'conf.d'\n", ("include_dir", "conf.d")),
     ("listen_addresses = 'unterminated\n", ("listen_addresses", None)),
     ("listen_addresses = 'a' 'b'\n", ("listen_addresses", None)),
@@ -193,7 +194,7 @@ def postgres_reads(directory, line):
     os.chmod(path, 0o644)
     result = subprocess.run(["runuser", "-u", "postgres", "--", POSTGRES, "--config-file=" + path,
                              "-D", directory, "-C", "listen_addresses"],
-                            capture_output=True, text=True)
+                            capture_output=True, encoding="utf-8", errors="surrogateescape")
     return result.stdout[:-1] if result.returncode == 0 else None
 
 

@@ -106,11 +106,21 @@ class PgsqlConf(ResourceAgent):
         "restart of its unit under systemd, else pg_ctl restart -m fast as the data "
         "directory's owner, logging to DATA_DIR/xcatha-restart.log); otherwise it logs a warning that a restart is needed. In "
         "xcat-group the resource starts before PostgreSQL, so normally no restart is needed. "
-        "Monitor returns 7 until start has run in this boot (recorded in /run/xcatha, which "
-        "a reboot empties), so blocks that a crash left in a node's local configuration do "
-        "not make the probe after it rejoins report a second active copy; then 0 when both "
-        "blocks are what start would write for this node, 7 when neither is there, 1 "
-        "otherwise.")
+        "Both files are checked and staged before either is replaced: when one cannot be "
+        "written (immutable, read-only, not the agent's), neither changes and the exit "
+        "reason names the file and the cause. A damaged block (a BEGIN or END marker "
+        "missing, or doubled) is handled the same way in both files: start and stop remove "
+        "every marker and the block's own lines next to them, keep the admin's lines and "
+        "log what they removed, and start then writes a fresh block; the monitor reports "
+        "the damage as a failure (1), so the cluster's restart repairs it. Stop never fails "
+        "over a file it cannot write (that would fence the node, and the VIP leaves the node "
+        "with xcat-vip anyway): it logs the error and the next start or stop retries. Start "
+        "records in /run/xcatha which files it changed, and stop cleans those too, even "
+        "after the parameters changed. Monitor returns 7 until start has run in this boot "
+        "(a reboot empties /run), so blocks that a crash left in a node's local "
+        "configuration do not make the probe after it rejoins report a second active copy; "
+        "then 0 when both blocks are what start would write for this node (at once while "
+        "the files are as start left them), 7 when neither is there, 1 otherwise.")
     PARAMETERS = (
         Parameter("vip", required=True, check=checks.ipv4_address,
                   shortdesc="Virtual IPv4 address",
@@ -337,9 +347,24 @@ class PgsqlConf(ResourceAgent):
         self.apply_to_server(files.data_dir, addresses, changed)
         record = {"conf": files.conf_path, "hba": files.hba_path, "data_dir": files.data_dir}
         self.run.change("record in %s that this boot's configuration is managed"
-                        % self.record_path(),
-                        lambda: bootstate.save(self.record_path(), record))
+                        % self.record_path(), lambda: bootstate.save(
+                            self.record_path(), dict(record, signature=self.signature(record))))
         return ExitStatus.SUCCESS
+
+    def signature(self, record):
+        """The recorded files as they are on disk (inode, size, modification time) and
+        the parameters: while it stays what start recorded, the blocks are what start
+        wrote, and the monitor need not read and parse the files again."""
+        import posix   # os is not loaded yet on this path, and need not be
+        found = []
+        for path in (record["conf"], record["hba"],
+                     record["data_dir"] + "/postgresql.auto.conf"):
+            try:
+                status = posix.stat(path)
+                found.append("%d.%d.%d" % (status.st_ino, status.st_size, status.st_mtime_ns))
+            except OSError:
+                found.append("-")
+        return " ".join(found) + " " + repr(sorted(vars(self.params).items()))
 
     def stop(self):
         """Remove the blocks from the files start changed and from the files the
@@ -393,8 +418,12 @@ class PgsqlConf(ResourceAgent):
         return bootstate.path("%s.started" % (self.op.instance or self.NAME))
 
     def monitor(self):
-        if bootstate.load(self.record_path()) is None:
+        record = bootstate.load(self.record_path())
+        if record is None:
             raise OCFError(ExitStatus.NOT_RUNNING, "not started since this node booted")
+        if record.get("signature") and record["signature"] == self.signature(record):
+            self.log.debug("%s and %s unchanged since start" % (record["conf"], record["hba"]))
+            return ExitStatus.SUCCESS
         from xcatha_ocf.runtime import pgfiles
         try:
             files = self.locate()

@@ -5,7 +5,7 @@ TCP probe and terminal detection."""
 import os
 import shlex
 
-from xcatha_ocf.runtime.runner import Runner, SubprocessExecutor, command_environment, quote
+from xcatha_ocf.runtime.runner import Runner, LocalExecutor, command_environment, quote
 
 
 class SshExecutor(object):
@@ -13,7 +13,7 @@ class SshExecutor(object):
 
     def __init__(self, host, local=None, ssh="ssh"):
         self.host = host
-        self.local = local or SubprocessExecutor()
+        self.local = local or LocalExecutor()
         self.ssh = ssh
 
     def describe(self, argv):

@@ -219,7 +219,7 @@ def read_value(text):
             end = i + 2
             while end < i + 4 and text[end:end + 1] in OCTAL_DIGITS:
                 end += 1
-            chars.append(chr(int(text[i + 1:end], 8) & 0xFF))
+            chars.append(byte_character(int(text[i + 1:end], 8) & 0xFF))
             i = end
         elif char == "\\" and i + 1 < len(text):
             chars.append(ESCAPES.get(text[i + 1], text[i + 1]))
@@ -228,6 +228,12 @@ def read_value(text):
             chars.append(char)
             i += 1
     raise ValueError("unterminated quoted value")
+
+
+def byte_character(code):
+    """An octal escape is one byte: above 0x7F, the character that stands for that byte
+    in text read with surrogateescape, as the files are."""
+    return chr(code) if code < 0x80 else chr(0xDC00 + code)
 
 
 def is_letter(char):

@@ -7,8 +7,8 @@ with its result when a logger is given, and a dry-run mode that prints each
 change instead of making it.  Queries (``query``, or ``changes=False``) also run
 in dry-run mode, so a printed plan reflects the real state of the host.
 
-An Executor does the running: ``SubprocessExecutor`` on this host, or a wrapper
-such as an ssh executor for a peer.  Tests inject a fake executor and keep the
+An Executor does the running: ``LocalExecutor`` on this host, or a wrapper such
+as an ssh executor for a peer.  Tests inject a fake executor and keep the
 real Runner, so dry-run and timeout handling are what production runs.
 """
 
@@ -21,10 +21,14 @@ SAFE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
 DEFAULT_TIMEOUT = 30
 
 
+SAFE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789@%+=:,./-_")
+
+
 def quote(argv):
-    """Render argv for a human, shell-style."""
-    import shlex
-    return " ".join(shlex.quote(arg) for arg in argv)
+    """Render argv for a human, shell-style (as shlex.quote, which imports re)."""
+    return " ".join(arg if arg and set(arg) <= SAFE_CHARACTERS
+                    else "'" + arg.replace("'", "'\"'\"'") + "'" for arg in argv)
 
 
 class Result(object):
@@ -78,67 +82,63 @@ class Finished(object):
 class Running(object):
     """Handle of a command started with ``Runner.start``."""
 
-    def __init__(self, argv, process):
+    def __init__(self, argv, child):
         self.argv = argv
-        self.process = process
+        self.child = child
 
     def poll(self):
         """None while the command runs, then its Result."""
-        if self.process.poll() is None:
+        self.child.read(0)                      # keeps its pipes from filling up
+        if not self.child.done():
             return None
-        out, err = self.process.communicate()
-        return Result(self.argv, self.process.returncode, out, err)
+        self.child.communicate(10)
+        return result_of(self.argv, self.child)
 
     def kill(self):
-        kill_group(self.process)
-        self.process.communicate()
+        self.child.kill()
 
 
-class SubprocessExecutor(object):
+def result_of(argv, child, timed_out=False):
+    return Result(argv, child.returncode, child.text(0), child.text(1), timed_out)
+
+
+def cannot_run(argv, error):
+    return Result(argv, 127, err="cannot run %s: %s" % (argv[0], error.strerror))
+
+
+class LocalExecutor(object):
     """Runs commands on this host, each in its own session so that a timeout
-    kills the command together with anything it started."""
+    kills the command together with anything it started (runtime.process)."""
 
     def describe(self, argv):
         return quote(argv)
 
     def run(self, argv, timeout, stdin=None, env=None):
-        import subprocess  # costs ~10 ms: only actions that run commands pay it
+        from xcatha_ocf.runtime import process
         try:
-            process = self.popen(argv, env, stdin=subprocess.PIPE if stdin is not None else None)
+            child = process.launch(argv, command_environment(env), stdin=stdin is not None)
         except OSError as error:
-            return Result(argv, 127, err="cannot run %s: %s" % (argv[0], error.strerror))
-        try:
-            out, err = process.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-            out, err = process.communicate()
-            return Result(argv, process.returncode, out, err, timed_out=True)
-        return Result(argv, process.returncode, out, err)
+            return cannot_run(argv, error)
+        child.feed(stdin or "")
+        finished = child.communicate(timeout)
+        return result_of(argv, child, timed_out=not finished)
 
     def start(self, argv, env=None):
+        from xcatha_ocf.runtime import process
         try:
-            return Running(argv, self.popen(argv, env))
+            return Running(argv, process.launch(argv, command_environment(env)))
         except OSError as error:
-            return Finished(Result(argv, 127, err="cannot run %s: %s" % (argv[0], error.strerror)))
+            return Finished(cannot_run(argv, error))
 
     def spawn(self, argv, env=None, output=None):
         """Start a detached command, its output appended to the file ``output`` (None:
         discarded); its PID (OSError if it cannot start)."""
-        import subprocess
-        sink = open(output, "ab") if output else subprocess.DEVNULL
+        from xcatha_ocf.runtime import process
+        sink = os.open(output or os.devnull, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
-                                    env=command_environment(env), start_new_session=True).pid
+            return process.launch(argv, command_environment(env), output=sink).pid
         finally:
-            if output:
-                sink.close()
-
-    def popen(self, argv, env, stdin=None):
-        import subprocess
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else stdin,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=command_environment(env), universal_newlines=True,
-                                start_new_session=True)
+            os.close(sink)
 
 
 class Runner(object):
@@ -152,7 +152,7 @@ class Runner(object):
     """
 
     def __init__(self, executor=None, dry_run=False, out=None, log=None, budget=None, env=None):
-        self.executor = executor or SubprocessExecutor()
+        self.executor = executor or LocalExecutor()
         self.dry_run = dry_run
         self.out = out if out is not None else sys.stdout
         self.log = log
@@ -239,10 +239,3 @@ def default_budget(wanted):
     return DEFAULT_TIMEOUT if wanted is None else wanted
 
 
-def kill_group(process):
-    """Kill a command together with anything it started."""
-    import signal
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        process.kill()
