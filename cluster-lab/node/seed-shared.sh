@@ -93,7 +93,7 @@ log=/var/log/xcatha-lab-pgsqlsetup.log
 XCATPGPW=$password quiet pgsqlsetup -i -V -a "$node_ip" >"$log" 2>&1 || { tail -20 "$log" >&2; fail "pgsqlsetup failed"; }
 grep -q "^Pg:dbname=xcatdb;host=$vip|xcatadm|" /etc/xcat/cfgloc || fail "cfgloc does not name the VIP"
 wait_xcatd
-quiet lsxcatd -a | grep -q "dbengine=PostgreSQL" || fail "xcatd does not run on PostgreSQL"
+quiet lsxcatd -a | grep -q "^dbengine=Pg$" || fail "xcatd does not run on PostgreSQL"
 # Every table pgsqlsetup dumped must have as many rows in PostgreSQL.
 bad=
 for csv in /root/xcat-dbback/*.csv; do
