@@ -77,10 +77,12 @@ if ! quiet lsdef -t network -o "$network" >/dev/null 2>&1; then
     quiet mkdef -t network -o "$network" net="$net" mask="$mask" >/dev/null
 fi
 quiet chdef -t network -o "$network" net="$net" mask="$mask" mgtifname=eth0 >/dev/null
+# </dev/null: xCAT's client commands read their standard input (here the loop's).
 lab_compute_nodes "$net" "$mask" | while read -r name ip mac bmc; do
     quiet mkdef -f -t node -o "$name" groups=compute,all ip="$ip" mac="$mac" bmc="$bmc" \
-        mgt=ipmi cons=ipmi bmcusername=USERID bmcpassword=PASSW0RD >/dev/null
+        mgt=ipmi cons=ipmi bmcusername=USERID bmcpassword=PASSW0RD </dev/null >/dev/null
 done
+[ "$(quiet nodels compute | wc -l)" = "$XCATLAB_COMPUTE" ] || fail "the compute nodes are not all defined"
 
 # PostgreSQL: pgsqlsetup dumps the SQLite tables, makes the database, writes cfgloc with
 # host=site.master (the VIP), restores the tables and restarts xcatd on PostgreSQL.  -a: the

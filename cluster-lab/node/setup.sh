@@ -38,8 +38,9 @@ fi
 prefix=$(lab_prefix "$subnet" "$netmask")
 block=$(
     echo "# BEGIN xcatha lab (node/setup.sh)"
-    awk -v prefix="$prefix." '/^# BEGIN xcatha lab/ {skip = 1} !skip && index($1, prefix) == 1 {
-        for (i = 2; i <= NF; i++) if ($i !~ /\./ && !seen[$i]++) print $1, $i}
+    # docker's lines for the nodes (--hostname, --add-host) are "IP NAME"; makehosts writes 3+.
+    awk -v prefix="$prefix." '/^# BEGIN xcatha lab/ {skip = 1}
+        !skip && NF == 2 && index($1, prefix) == 1 && $2 !~ /\./ && !seen[$2]++ {print $1, $2}
         /^# END xcatha lab/ {skip = 0}' /etc/hosts |
         while read -r ip name; do echo "$ip $name $name.$XCATLAB_DOMAIN"; done
     lab_compute_nodes "$subnet" "$netmask" | while read -r name ip mac bmc; do
