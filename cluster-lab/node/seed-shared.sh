@@ -7,7 +7,8 @@
 # minutes, nearly all of it pgsqlsetup's dump and restore of the database.
 #
 # With the VIP up on eth0:0 for the time being (xCAT's HA procedure sets xCAT up on the VIP):
-#  - site.master and site.nameservers = VIP, site.domain = lab.sh's XCATLAB_DOMAIN;
+#  - site.master and site.nameservers = VIP, site.domain = lab.sh's XCATLAB_DOMAIN,
+#    site.consoleondemand = yes;
 #  - both management nodes trusted in the policy table (the procedure's policy step);
 #  - the networks entry of NET/MASK (mgtifname eth0; the xcat-services agent sets eth0:0);
 #  - XCATLAB_COMPUTE compute nodes with IP, MAC, BMC and IPMI console (lab.sh);
@@ -62,7 +63,10 @@ wait_xcatd() {
 systemctl start xcatd.service
 wait_xcatd
 say "site, policy, network and $XCATLAB_COMPUTE compute nodes"
-quiet chdef -t site clustersite master="$vip" nameservers="$vip" domain="$XCATLAB_DOMAIN" >/dev/null
+# consoleondemand: the lab's BMCs do not exist, and with consoles always on conserver kept an
+# xCAT ipmi console process per node retrying them (a steady CPU load on the active node).
+quiet chdef -t site clustersite master="$vip" nameservers="$vip" domain="$XCATLAB_DOMAIN" \
+    consoleondemand=yes >/dev/null
 # xcatconfig -i trusted this node's name (priority 1.2); trust the other management nodes.
 priority=3
 for name in $(awk '/^# BEGIN xcatha lab/ {b = 1; next} /^# END xcatha lab/ {b = 0} b {print $2}' /etc/hosts |
