@@ -14,19 +14,25 @@ say() { echo "setup: $*" >&2; }
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$src python3 -m xcatha_ocf.cli install-agents >/dev/null
 install -m 755 "$src/cluster-lab/node/fence_xcatlab" /usr/sbin/fence_xcatlab
 
-# The xCAT stand-in of earlier labs is gone: remove what its install.sh put in a node.
+# The xCAT stand-in of earlier labs is gone: remove what its install.sh put in a node.  Its
+# links replaced real xCAT commands, so such a node must be recreated from the new image.
 standin=/opt/xcat/lib/xcat-standin
 if [ -d "$standin" ]; then
-    for link in /opt/xcat/sbin/* /opt/xcat/bin/* /usr/sbin/xcatd /usr/bin/*; do
-        case "$(readlink "$link" 2>/dev/null)" in
-            "$standin"/*|/opt/xcat/sbin/xcatd|/opt/xcat/bin/*) rm -f "$link" ;;
-        esac
+    for link in /opt/xcat/sbin/* /opt/xcat/bin/*; do
+        case "$(readlink "$link" 2>/dev/null)" in "$standin"/*) rm -f "$link" ;; esac
+    done
+    for link in /usr/sbin/xcatd /usr/bin/*; do
+        if [ -L "$link" ] && [ ! -e "$link" ]; then
+            case "$(readlink "$link")" in /opt/xcat/*) rm -f "$link" ;; esac
+        fi
     done
     grep -qs STAND-IN /lib/systemd/system/xcatd.service && rm -f /lib/systemd/system/xcatd.service
     rm -rf "$standin" /etc/xcat/standin.conf
+    systemctl daemon-reload
 fi
-if ! dpkg-query -W xcat-server >/dev/null 2>&1; then
-    say "this node's image has no xCAT: recreate the nodes (xcatha lab down, then up)"
+if ! dpkg-query -W xcat-server >/dev/null 2>&1 || [ ! -f /opt/xcat/sbin/xcatd ] ||
+        [ ! -f /lib/systemd/system/xcatd.service ]; then
+    say "this node has no intact xCAT: recreate the nodes from the current image (xcatha lab down, then up)"
     exit 1
 fi
 
