@@ -40,7 +40,9 @@ fi
 # and it must be the same on both nodes ("Synchronize /etc/hosts").  Each management node
 # needs its FQDN (makedns names it as the zones' NS and fails if it does not resolve), and
 # the compute nodes are listed as makehosts would list them.  /etc/hosts is a file docker
-# bind-mounts: rewrite it in place, our block only.
+# bind-mounts and writes afresh at every container start (a node the fence watcher restarted
+# lost the block): the block is kept in /etc/xcatha-lab/hosts.block and a boot unit puts it
+# back before xCAT's services and Pacemaker start.
 prefix=$(lab_prefix "$subnet" "$netmask")
 block=$(
     echo "# BEGIN xcatha lab (node/setup.sh)"
@@ -54,8 +56,23 @@ block=$(
     done
     echo "# END xcatha lab"
 )
-hosts=$(awk '/^# BEGIN xcatha lab/ {skip = 1} !skip {print} /^# END xcatha lab/ {skip = 0}' /etc/hosts)
-printf '%s\n%s\n' "$hosts" "$block" >/etc/hosts
+mkdir -p /etc/xcatha-lab
+printf '%s\n' "$block" >/etc/xcatha-lab/hosts.block
+install -m 755 "$src/cluster-lab/xcat/hosts-block.sh" /usr/local/sbin/xcatlab-hosts
+/usr/local/sbin/xcatlab-hosts /etc/xcatha-lab/hosts.block
+cat >/etc/systemd/system/xcatlab-hosts.service <<'UNIT'
+# xcatha lab: docker writes /etc/hosts afresh at every container start
+[Unit]
+Description=xcatha lab: host names for xCAT in /etc/hosts
+Before=pacemaker.service xcatd.service named.service isc-dhcp-server.service conserver-server.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/xcatlab-hosts /etc/xcatha-lab/hosts.block
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --quiet xcatlab-hosts.service
 # The lab network has no way out, yet docker's DNS (127.0.0.11) forwards every name it does
 # not know to the host's resolver and waits 10 s for each try: each lookup of a name missing
 # from /etc/hosts, and each IPv6 lookup of a name /etc/hosts has only an IPv4 address for,
