@@ -52,3 +52,13 @@ def test_nothing_listening_is_named():
     port = server.getsockname()[1]
     server.close()
     assert xcat.xcatd_silence(port, 1) == "xcatd does not answer on port %d: Connection refused" % port
+
+
+def test_failover_waits_for_the_handshake_not_for_a_connection():
+    from xcatha_ocf.ops.commands import xcatd_handshake
+    server = listener()          # TCP connections succeed, nothing answers
+    try:
+        assert xcatd_handshake("127.0.0.1", server.getsockname()[1], 0.5) == \
+            "no TLS handshake within 0.5s (hung?)"
+    finally:
+        server.close()

@@ -1,10 +1,11 @@
 """What the operator commands need besides the runner
-(``xcatha_ocf.runtime.runner``): a runner for a peer over ssh, tool lookup, a
-TCP probe and terminal detection."""
+(``xcatha_ocf.runtime.runner``): a runner for a peer over ssh, tool lookup, xcatd's
+handshake and terminal detection."""
 
 import os
 import shlex
 
+from xcatha_ocf.runtime import xcat
 from xcatha_ocf.runtime.runner import Runner, LocalExecutor, command_environment, quote
 
 
@@ -42,14 +43,10 @@ def have(binary):
     return shutil.which(binary, path=command_environment()["PATH"]) is not None
 
 
-def tcp_connect(host, port, timeout=3.0):
-    """None when a TCP connection to host:port succeeds, else the error text."""
-    import socket
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as error:
-        return error.strerror or str(error)
-    return None
+def xcatd_handshake(host, port, timeout=3.0):
+    """None when xcatd on host:port answers a TLS hello, else why not: a TCP
+    connection alone would also succeed to a hung xcatd."""
+    return xcat.handshake_failure(host, port, timeout)
 
 
 def on_terminal(stream):

@@ -214,7 +214,7 @@ def vip_endpoint(state, configuration, group):
     return vip["address"], port
 
 
-def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=commands.tcp_connect,
+def failover(runner, group, target, wait=DEFAULT_WAIT, tool="pcs", connect=commands.xcatd_handshake,
              out=None, terminal=False, clock=time.monotonic, sleep=time.sleep):
     """Move ``group`` to ``target``; returns the exit code (0 done, 1 refused or failed).
     ``tool`` is "pcs", "pcs-0.10", "crm_resource" or a callable returning one."""

@@ -1,7 +1,7 @@
 """``xcatha node prepare``: make a management node what xCAT's HA procedure asks of
 both of them: nothing of xCAT starts at boot, the cluster starts it where the
-group runs.  Run it on each node (``xcatha crm apply`` does, on every node of the
-site); xcat-services repeats it on the node it starts on.
+group runs.  Run it once on each node, and again after package upgrades;
+xcat-services repeats it on the node it starts on.
 
 It disables at boot the units of every role xcat-services manages (PostgreSQL,
 xcatd, DNS, DHCP, console), and on Debian sets each PostgreSQL cluster's

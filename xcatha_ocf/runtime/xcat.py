@@ -78,21 +78,27 @@ def xcatd_silence(port, timeout):
     Answering means reacting to a TLS ClientHello within ``timeout`` seconds: its
     own hello, an alert, even closing the connection.  A hung xcatd (stopped, or
     stuck) still has its port open, because the kernel completes the TCP
-    connection for it; only the process itself can answer the hello.  Done with
-    _socket alone: the socket and ssl modules would cost a monitor 15 ms."""
+    connection for it; only the process itself can answer the hello."""
+    failure = handshake_failure("127.0.0.1", port, timeout)
+    return failure and "xcatd does not answer on port %d: %s" % (port, failure)
+
+
+def handshake_failure(host, port, timeout):
+    """None when the TLS server on host:port reacts to a ClientHello within
+    ``timeout`` seconds, else why it does not.  Done with _socket alone: the socket
+    and ssl modules would cost a monitor 15 ms."""
     connection = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
     connection.settimeout(timeout)
     try:
-        connection.connect(("127.0.0.1", port))
+        connection.connect((host, port))
         connection.sendall(client_hello())
         connection.recv(1)
     except _socket.timeout:
-        return ("xcatd does not answer on port %d: no TLS handshake within %gs (hung?)"
-                % (port, timeout))
+        return "no TLS handshake within %gs (hung?)" % timeout
     except ConnectionResetError:
         return None
     except OSError as error:
-        return "xcatd does not answer on port %d: %s" % (port, error.strerror or error)
+        return error.strerror or str(error)
     finally:
         connection.close()
     return None
