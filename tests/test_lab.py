@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from xcatha_ocf.runtime import xcat
 from xcathalab import cluster, faults
 from xcathalab.shell import wait_for
 
@@ -85,7 +86,7 @@ def host_sees_vip_at(node):
 
 
 def xcatd_answers():
-    return cluster.tcp_answers(cluster.VIP, 3001)
+    return xcat.handshake_failure(cluster.VIP, 3001, 2) is None
 
 
 def psql_over_vip(node):

@@ -1,6 +1,8 @@
 """Pure parts of `xcatha lab`: the image cache key and the xCAT source it is built from."""
 
 import hashlib
+import os
+import shutil
 
 import pytest
 
@@ -8,16 +10,33 @@ from xcathalab import image
 from xcathalab.shell import LabError
 
 
+def lab_copy(tmp_path):
+    """The lab's build inputs and its notes, copied under tmp_path."""
+    root = tmp_path / "lab"
+    for relative in image.input_files() + ["xcat/NOTES.md", "node/setup.sh"]:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(os.path.join(image.LAB_DIR, relative), root / relative)
+    return root
+
+
 def test_image_tag_changes_with_any_build_input(tmp_path):
-    (tmp_path / "image").mkdir()
-    (tmp_path / "xcat" / "patches").mkdir(parents=True)
-    (tmp_path / "image" / "packages.txt").write_text("systemd\n")
-    (tmp_path / "xcat" / "patches" / "fix.patch").write_text("--- a\n")
-    inputs = (str(tmp_path / "image"), str(tmp_path / "xcat"))
-    first = image.input_hash(inputs)
-    assert image.input_hash(inputs) == first
-    (tmp_path / "xcat" / "patches" / "fix.patch").write_text("--- b\n")
-    assert image.input_hash(inputs) != first
+    root = lab_copy(tmp_path)
+    first = image.input_hash(str(root))
+    assert first == image.input_hash()
+    for relative in ("xcat/patches/pgsqlsetup-postgresql15.patch", "image/packages.txt"):
+        with open(root / relative, "a") as handle:
+            handle.write("\n")
+        assert image.input_hash(str(root)) != first
+        first = image.input_hash(str(root))
+
+
+def test_what_build_sh_does_not_read_rebuilds_nothing(tmp_path):
+    root = lab_copy(tmp_path)
+    first = image.input_hash(str(root))
+    for relative in ("xcat/NOTES.md", "node/setup.sh"):
+        with open(root / relative, "a") as handle:
+            handle.write("\n")
+    assert image.input_hash(str(root)) == first
 
 
 def test_without_an_xcat_source_the_lab_says_where_to_get_it(monkeypatch):

@@ -14,6 +14,18 @@ say() { echo "setup: $*" >&2; }
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$src python3 -m xcatha_ocf.cli install-agents >/dev/null
 install -m 755 "$src/cluster-lab/node/fence_xcatlab" /usr/sbin/fence_xcatlab
 
+# The xcatha command (its Python dependencies come from the image's Debian packages), as an
+# admin installs it on both management nodes.
+site_packages=/usr/local/lib/python$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages
+mkdir -p "$site_packages"
+rm -rf "$site_packages/xcatha_ocf.new"
+cp -r "$src/xcatha_ocf" "$site_packages/xcatha_ocf.new"
+find "$site_packages/xcatha_ocf.new" -name __pycache__ -prune -exec rm -rf {} +
+rm -rf "$site_packages/xcatha_ocf"
+mv "$site_packages/xcatha_ocf.new" "$site_packages/xcatha_ocf"
+printf '#!/usr/bin/python3\nimport sys\nfrom xcatha_ocf.cli import main\nsys.exit(main())\n' >/usr/local/bin/xcatha
+chmod 755 /usr/local/bin/xcatha
+
 # The xCAT stand-in of earlier labs is gone: remove what its install.sh put in a node.  Its
 # links replaced real xCAT commands, so such a node must be recreated from the new image.
 standin=/opt/xcat/lib/xcat-standin
@@ -130,16 +142,16 @@ ConditionCapability=
 UNIT
 sed -i 's/^DAEMON_OPTS=.*/DAEMON_OPTS="-x"/' /etc/default/chrony
 
-# The cluster starts xCAT's services: none of them at boot.  xcatconfig -i enabled named
-# and apache2, and pgsqlsetup enables postgresql; apache2 and tftpd-hpa serve provisioning,
-# which the HA group does not run.
-for unit in postgresql.service named.service isc-dhcp-server.service chrony.service \
-    conserver-server.service xcatd.service goconserver.service apache2.service tftpd-hpa.service; do
-    if systemctl cat "$unit" >/dev/null 2>&1; then
-        systemctl disable --quiet "$unit" 2>/dev/null || true
-    fi
+# Clocks synchronized on both nodes, all the time: the time service is not in the group.
+systemctl enable --quiet --now chrony.service
+
+# The cluster starts xCAT's services: none of them at boot (xcatconfig -i enabled named and
+# apache2, pgsqlsetup enables postgresql).  xcatha node prepare disables those the group
+# runs; apache2 and tftpd-hpa serve provisioning, which the group does not run.
+xcatha node prepare
+for unit in apache2.service tftpd-hpa.service; do
+    systemctl disable --quiet "$unit" 2>/dev/null || true
 done
-systemctl daemon-reload
 
 echo "hacluster:$password" | chpasswd
 systemctl enable --quiet --now pcsd.service

@@ -2,13 +2,13 @@
 shared storage, the fence watcher, cluster formation with pcs and the xCAT group."""
 
 import os
-import socket
 import sys
 import time
 
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.crm.command import main_config
 from xcatha_ocf.crm.render import render
+from xcatha_ocf.runtime import xcat
 from xcatha_ocf.runtime.xcat import XCATD_PORT
 from xcathalab import engine, fencewatch, image
 from xcathalab.shell import LabError, ok, run, say, wait_for
@@ -26,7 +26,7 @@ FENCE_MOUNT = "/var/lib/xcatlab-fence"
 CLUSTER = "xcatlab"
 # A password for a throw-away lab, used only inside the lab network.
 HACLUSTER_PASSWORD = "xcatlab-hacluster"
-DB_USER, DB_PASSWORD = "xcatadm", "xcatlab-db"
+DB_USER, DB_PASSWORD = "xcatadm", "xcatlabdb1"   # pgsqlsetup: letters and digits only
 LAB_DIR = image.LAB_DIR
 SOURCE_DIR = os.path.dirname(LAB_DIR)
 SITE_FILE = os.path.join(LAB_DIR, "site.yaml")
@@ -188,7 +188,7 @@ def apply_generated_configuration():
 
 def seed_shared_storage():
     on("xcatmn1", SOURCE_MOUNT + "/cluster-lab/node/seed-shared.sh", SHARED_MOUNT, VIP, DB_PASSWORD,
-       SUBNET, NETMASK, timeout=300)
+       SUBNET, NETMASK, timeout=1200)   # 5-7 min measured, nearly all pgsqlsetup
 
 
 # --- operations -------------------------------------------------------------------
@@ -226,20 +226,10 @@ def start_group(node, timeout=180):
 
 
 def group_answers(node):
-    """The VIP is on ``node``, answers a ping and the xcatd stand-in answers on it."""
+    """The VIP is on ``node`` and xcatd answers a TLS hello on it."""
     if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out:
         return False
-    if not tcp_answers(VIP, XCATD_PORT):
-        return False
-    return ok(["ping", "-c1", "-W1", VIP], timeout=10)
-
-
-def tcp_answers(address, port, timeout=2):
-    try:
-        socket.create_connection((address, port), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
+    return xcat.handshake_failure(VIP, XCATD_PORT, 2) is None
 
 
 def failover(node):

@@ -12,23 +12,33 @@ REPOSITORY = "xcatha-lab-node"
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE_DIR = os.path.join(LAB_DIR, "image")
 XCAT_DIR = os.path.join(LAB_DIR, "xcat")
-INPUTS = (IMAGE_DIR, XCAT_DIR)
+# What build.sh reads: notes and the scripts setup.sh runs at `lab up` stay out, so
+# changing them rebuilds nothing.
+INPUTS = ("image/build.sh", "image/packages.txt", "xcat/build-debs.sh", "xcat/package.sh",
+          "xcat/xcat-core.sha256", "xcat/install.sh", "xcat/patches", "xcat/conf")
 DEB_CACHE = "/var/cache/xcatha-lab/debs"
 SOURCE_VARIABLE = "XCATHA_XCAT_SOURCE"
 CHECKSUM_FILE = os.path.join(XCAT_DIR, "xcat-core.sha256")
 
 
-def input_hash(directories=INPUTS):
-    """sha256 over the relative names and contents of every file of the build inputs."""
+def input_files(root=LAB_DIR):
+    """The build inputs' files, relative to ``root``, directories expanded."""
+    files = []
+    for relative in INPUTS:
+        top = os.path.join(root, relative)
+        if os.path.isfile(top):
+            files.append(relative)
+        for directory, subdirectories, names in os.walk(top):
+            files += [os.path.relpath(os.path.join(directory, name), root) for name in names]
+    return sorted(files)
+
+
+def input_hash(root=LAB_DIR):
+    """sha256 over the names and contents of the build inputs' files."""
     digest = hashlib.sha256()
-    for top in directories:
-        for directory, subdirectories, names in sorted(os.walk(top)):
-            subdirectories.sort()
-            for name in sorted(names):
-                path = os.path.join(directory, name)
-                with open(path, "rb") as handle:
-                    digest.update(os.path.relpath(path, LAB_DIR).encode() + b"\0"
-                                  + handle.read() + b"\0")
+    for relative in input_files(root):
+        with open(os.path.join(root, relative), "rb") as handle:
+            digest.update(relative.encode() + b"\0" + handle.read() + b"\0")
     return digest.hexdigest()[:16]
 
 
