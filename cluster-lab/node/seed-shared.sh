@@ -123,12 +123,11 @@ cleanup
 vip_added=
 trap - EXIT
 # pgsqlsetup ran `systemctl enable postgresql`: the cluster starts it, nothing at boot.
-systemctl disable --quiet postgresql.service xcatd.service 2>/dev/null || true
+xcatha node prepare >/dev/null
 
 directories="/install /etc/xcat /root/.xcat /var/lib/postgresql /tftpboot"
 mkdir -p $directories
 # The admin's one-time copy with xcat-shared's own tool.
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/opt/xcatha-src \
-    python3 -m xcatha_ocf.cli shared init --shared-dir "$shared" --directories "$directories" >/dev/null
+xcatha shared init --shared-dir "$shared" --directories "$directories" >/dev/null
 touch "$marker"
 echo "seeded $shared"

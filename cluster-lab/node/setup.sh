@@ -4,9 +4,9 @@
 # agent always come from the working tree without an image rebuild.  xCAT itself is in the
 # image (cluster-lab/xcat); this configures it once per node, as the procedure installs xCAT
 # on both management nodes.
-#   setup.sh SUBNET NETMASK HACLUSTER_PASSWORD
+#   setup.sh SUBNET NETMASK VIP HACLUSTER_PASSWORD
 set -euo pipefail
-subnet=$1 netmask=$2 password=$3
+subnet=$1 netmask=$2 vip=$3 password=$4
 src=/opt/xcatha-src
 . "$src/cluster-lab/xcat/lab.sh"
 say() { echo "setup: $*" >&2; }
@@ -63,6 +63,8 @@ block=$(
         !skip && NF == 2 && index($1, prefix) == 1 && $2 !~ /\./ && !seen[$2]++ {print $1, $2}
         /^# END xcatha lab/ {skip = 0}' /etc/hosts |
         while read -r ip name; do echo "$ip $name $name.$XCATLAB_DOMAIN"; done
+    # The procedure's "add the virtual IP's name to /etc/hosts", on both nodes.
+    echo "$vip $XCATLAB_VIP_NAME $XCATLAB_VIP_NAME.$XCATLAB_DOMAIN"
     lab_compute_nodes "$subnet" "$netmask" | while read -r name ip mac bmc; do
         echo "$ip $name $name.$XCATLAB_DOMAIN"
     done

@@ -4,6 +4,7 @@
 
 XCATLAB_DOMAIN=lab.xcat     # site.domain
 XCATLAB_COMPUTE=5           # compute nodes cn1..cnN
+XCATLAB_VIP_NAME=xcatmn     # the virtual IP's host name
 
 # lab_prefix NET MASK: the first three octets of a /24 lab network ("172.30.77").
 lab_prefix() {

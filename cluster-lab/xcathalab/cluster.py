@@ -72,18 +72,28 @@ def up(xcat_source=None):
     engine.ensure()
     node_image = image.ensure(xcat_source)
     ensure_network_and_volume()
-    fencewatch.start(FENCE_DIR, NODES, WATCHER_PIDFILE, WATCHER_LOG, [LAB_DIR, SOURCE_DIR])
+    start_fence_watcher()
     for node in NODES:
         start_node(node, node_image)
     for node in NODES:
         wait_for("%s booted" % node, lambda: booted(node), timeout=120)
-        on(node, SOURCE_MOUNT + "/cluster-lab/node/setup.sh", SUBNET, NETMASK, HACLUSTER_PASSWORD, timeout=300)
+        on(node, SOURCE_MOUNT + "/cluster-lab/node/setup.sh", SUBNET, NETMASK, VIP, HACLUSTER_PASSWORD,
+           timeout=300)
     if not formed():
         form_cluster()
     else:
         pcs("cluster", "start", "--all", "--wait=120", timeout=180)
     configure()
     say("lab up in %.0f s" % (time.monotonic() - started))
+
+
+def start_fence_watcher():
+    fencewatch.start(FENCE_DIR, NODES, WATCHER_PIDFILE, WATCHER_LOG, [LAB_DIR, SOURCE_DIR])
+
+
+def stop_fence_watcher():
+    """Fencing requests then wait, unanswered, until the watcher runs again."""
+    fencewatch.stop(WATCHER_PIDFILE)
 
 
 def ensure_network_and_volume():
@@ -272,12 +282,11 @@ def down(purge=False):
             if container_state(node) != "absent":
                 say("removing %s" % node)
                 run(["docker", "rm", "-f", node], timeout=120)
-        fencewatch.stop(WATCHER_PIDFILE)
         if ok(["docker", "network", "inspect", NETWORK]):
             run(["docker", "network", "rm", NETWORK])
         if ok(["docker", "volume", "inspect", VOLUME]):
             run(["docker", "volume", "rm", VOLUME])
         if purge:
             image.purge()
-    fencewatch.stop(WATCHER_PIDFILE)
+    stop_fence_watcher()
     engine.stop()
