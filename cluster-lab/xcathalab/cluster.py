@@ -46,6 +46,18 @@ def on(node, *argv, **kwargs):
     return run(["docker", "exec"] + interactive + [node] + list(argv), **kwargs)
 
 
+def xcat(node, *argv, **kwargs):
+    """Run an xCAT command inside ``node`` with the environment xCAT's profile sets."""
+    return on(node, "env", "XCATROOT=/opt/xcat", "HOME=/root", "PERL_BADLANG=0",
+              "PATH=/opt/xcat/bin:/opt/xcat/sbin:/usr/sbin:/usr/bin:/sbin:/bin", *argv, **kwargs)
+
+
+def main_pid(node, unit):
+    """The main PID of ``unit`` in ``node``, 0 when it does not run."""
+    result = on(node, "systemctl", "show", "--value", "-p", "MainPID", unit, check=False, timeout=30)
+    return int(result.out.strip() or 0)
+
+
 def pcs(*argv, **kwargs):
     """Run pcs on the first node that answers (the cluster is the same from both)."""
     return on(first_running(), "pcs", *argv, **kwargs)
@@ -94,6 +106,16 @@ def start_fence_watcher():
 def stop_fence_watcher():
     """Fencing requests then wait, unanswered, until the watcher runs again."""
     fencewatch.stop(WATCHER_PIDFILE)
+
+
+def fence_actions():
+    """The fencing actions the watcher carried out, one line each ("HH:MM:SS fence
+    ACTION NODE: ok"), across watcher restarts."""
+    try:
+        with open(WATCHER_LOG) as log:
+            return [line.strip() for line in log if " fence " in line]
+    except FileNotFoundError:
+        return []
 
 
 def ensure_network_and_volume():

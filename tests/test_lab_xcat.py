@@ -1,0 +1,165 @@
+"""Real xCAT 2.19 in the cluster lab (tests/test_lab.py's ``lab`` fixture): what
+xcatd keeps across a failover, hung services found by the monitors, and
+parameters changed under a running group leaving nothing behind."""
+
+import time
+
+import pytest
+
+test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_lab.py) is not in this tree")
+from test_lab import lab, settled, OTHER, failed_actions, has_vip, pcs  # noqa: E402,F401
+from xcathalab import cluster, faults  # noqa: E402
+from xcathalab.shell import wait_for  # noqa: E402
+
+pytestmark = test_lab.pytestmark
+COMPUTE_NODE, COMPUTE_IP = "cn1", "172.30.77.101"      # cluster-lab/xcat/lab.sh
+DOMAIN = "lab.xcat"
+
+
+def xcat(node, *argv, **kwargs):
+    return cluster.xcat(node, *argv, timeout=120, **kwargs)
+
+
+def test_the_active_node_runs_xcat_2_19_on_postgresql_through_the_vip(lab):
+    node = cluster.active_node()
+    report = xcat(node, "lsxcatd", "-a").out
+    lab("lsxcatd -a on %s: %s" % (node, " | ".join(report.splitlines())))
+    assert report.startswith("Version 2.19.0")
+    assert "dbengine=Pg" in report.splitlines()
+    assert "cfgloc=Pg:dbname=xcatdb;host=%s|" % cluster.VIP in report
+
+
+def test_data_written_through_xcatd_survives_a_planned_failover(lab):
+    source = cluster.active_node()
+    target = OTHER[source]
+    stamp = "written on %s at %d" % (source, time.time())
+    xcat(source, "mkdef", "-f", "-t", "node", "-o", "xcatlabkept", "groups=all",
+         "ip=172.30.77.150", "mac=02:00:ac:1e:4d:96")
+    xcat(source, "chtab", "key=xcatlab_marker", "site.value=" + stamp)
+    try:
+        seconds = cluster.failover(target)
+        lab("planned failover %s -> %s with real xCAT: %.1f s" % (source, target, seconds))
+        assert "xcatlabkept" in xcat(target, "nodels").out.split()
+        assert '"xcatlab_marker","%s"' % stamp in xcat(target, "tabdump", "site").out
+        # The new node regenerated DNS and DHCP from the shared database.
+        assert cluster.main_pid(target, "named") and not cluster.main_pid(source, "named")
+        answer = cluster.on(source, "dig", "+short", "+time=2", "@" + cluster.VIP,
+                            "%s.%s" % (COMPUTE_NODE, DOMAIN)).out.split()
+        assert answer == [COMPUTE_IP]
+        lease = xcat(target, "makedhcp", "-q", COMPUTE_NODE).out
+        assert COMPUTE_NODE in lease and COMPUTE_IP in lease
+    finally:
+        active = cluster.active_node()
+        xcat(active, "rmdef", "-t", "node", "-o", "xcatlabkept", check=False)
+        xcat(active, "chtab", "-d", "key=xcatlab_marker", "site", check=False)
+        cluster.failover(source)
+
+
+def xcatd_pid(node):
+    return cluster.main_pid(node, "xcatd")
+
+
+def postmaster_pid(node):
+    return int(cluster.on(node, "head", "-1", faults.POSTMASTER_PID).out.strip())
+
+
+@pytest.mark.parametrize("process", [postmaster_pid, xcatd_pid], ids=["postmaster", "xcatd"])
+def test_a_hung_service_fails_a_monitor_within_60_seconds(lab, process):
+    node = cluster.active_node()
+    pid = process(node)
+    cluster.on(node, "kill", "-STOP", str(pid))
+    try:
+        detected = wait_for("xcat-services monitor failed", lambda: "xcat-services" in failed_actions(),
+                            timeout=60)
+    finally:
+        cluster.on(node, "kill", "-CONT", str(pid), check=False)
+    lab("SIGSTOP of %s on %s: a monitor failed after %.1f s" % (process.__name__, node, detected))
+    reason = [line for line in failed_actions().splitlines() if "xcat-services" in line]
+    lab("failure: " + " / ".join(line.strip() for line in reason))
+    wait_for("group answering again on %s" % node, lambda: cluster.group_answers(node), timeout=180)
+    assert cluster.active_node() == node
+    pcs("resource", "cleanup", test_lab.GROUP)
+
+
+def update(resource, *assignments):
+    pcs("resource", "update", resource, *assignments)
+    cluster.settle()
+
+
+def test_a_vip_changed_by_pcs_resource_update_is_removed_from_its_old_address(lab):
+    node = cluster.active_node()
+    old, new = "172.30.77.30", "172.30.77.31"
+    pcs("resource", "create", "xcatlab-update-vip", "ocf:xcat:xcat-vip", "ip=" + old,
+        "cidr_netmask=24", "nic=eth0", "iflabel=9", "--wait=60")
+    try:
+        holder = [n for n in cluster.NODES if address_on(n, old)]
+        assert len(holder) == 1
+        update("xcatlab-update-vip", "ip=" + new)
+        assert [n for n in cluster.NODES if address_on(n, old)] == []
+        assert len([n for n in cluster.NODES if address_on(n, new)]) == 1
+    finally:
+        pcs("resource", "delete", "xcatlab-update-vip", "--force", check=False)
+        cluster.settle()
+    assert not any(address_on(n, address) for n in cluster.NODES for address in (old, new))
+    assert cluster.active_node() == node and cluster.group_answers(node)
+
+
+def address_on(node, address):
+    return (" %s/" % address) in cluster.on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0").out
+
+
+def test_a_directory_dropped_by_pcs_resource_update_is_unmounted(lab):
+    kept, dropped = "/srv/xcatlab-kept", "/srv/xcatlab-dropped"
+    shared = cluster.SHARED_MOUNT + "/xcatlab-update"
+    for node in cluster.NODES:
+        cluster.on(node, "mkdir", "-p", kept, dropped)
+    cluster.on(cluster.active_node(), "mkdir", "-p", shared + kept, shared + dropped)
+    pcs("resource", "create", "xcatlab-update-shared", "ocf:xcat:xcat-shared", "shared_dir=" + shared,
+        "directories=%s %s" % (kept, dropped), "--wait=60")
+    try:
+        assert len([n for n in cluster.NODES if mounted(n, dropped)]) == 1
+        update("xcatlab-update-shared", "directories=" + kept)
+        assert [n for n in cluster.NODES if mounted(n, dropped)] == []
+        assert len([n for n in cluster.NODES if mounted(n, kept)]) == 1
+    finally:
+        pcs("resource", "delete", "xcatlab-update-shared", "--force", check=False)
+        cluster.settle()
+        cluster.on(cluster.active_node(), "rm", "-rf", shared)
+    assert not any(mounted(n, d) for n in cluster.NODES for d in (kept, dropped))
+
+
+def mounted(node, directory):
+    return cluster.on(node, "mountpoint", "-q", directory, check=False).rc == 0
+
+
+def test_client_networks_changed_by_pcs_resource_update_leave_no_old_line(lab):
+    node = cluster.active_node()
+    hba = "/etc/postgresql/15/main/pg_hba.conf"
+    old, new = "172.30.77.0/24", "172.30.77.0/25"
+    assert old in managed_lines(node, hba)
+    update("xcat-pgsql-conf", "client_networks=" + new)
+    try:
+        lines = managed_lines(node, hba)
+        assert new in lines and old not in lines
+        assert cluster.active_node() == node and cluster.group_answers(node)
+    finally:
+        update("xcat-pgsql-conf", "client_networks=" + old)
+    assert old in managed_lines(node, hba)
+
+
+def managed_lines(node, path):
+    """The agent's managed block of ``path`` on ``node``."""
+    text = cluster.on(node, "cat", path).out
+    return "\n".join(line for line in text.splitlines() if "172.30.77." in line and not line.startswith("#"))
+
+
+def test_a_console_dropped_by_pcs_resource_update_is_stopped(lab):
+    node = cluster.active_node()
+    assert cluster.main_pid(node, "conserver-server")
+    update("xcat-services", "console=none")
+    try:
+        assert not cluster.main_pid(node, "conserver-server")
+        assert cluster.active_node() == node and cluster.group_answers(node)
+    finally:
+        update("xcat-services", "console=conserver")
+    assert cluster.main_pid(node, "conserver-server")
