@@ -8,8 +8,7 @@ import time
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.crm.command import main_config
 from xcatha_ocf.crm.render import render
-from xcatha_ocf.runtime import xcat
-from xcatha_ocf.runtime.xcat import XCATD_PORT
+from xcatha_ocf.runtime.xcat import XCATD_PORT, handshake_failure
 from xcathalab import engine, fencewatch, image
 from xcathalab.shell import LabError, ok, run, say, wait_for
 
@@ -261,7 +260,7 @@ def group_answers(node):
     """The VIP is on ``node`` and xcatd answers a TLS hello on it."""
     if VIP not in on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out:
         return False
-    return xcat.handshake_failure(VIP, XCATD_PORT, 2) is None
+    return handshake_failure(VIP, XCATD_PORT, 2) is None
 
 
 def failover(node):

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Benchmark: a planned failover of the xCAT group in the real-xCAT cluster lab.
+
+For each count of compute nodes (5: the lab's own; 500: 495 more, in a
+10.88.0.0/16 network, in xCAT and in both nodes' /etc/hosts), moves the group
+with `pcs resource move xcat-group NODE` and prints its timeline: each member's
+stop and start (from Pacemaker's log lines in both nodes' journals), each
+xcat-services step with its own duration (the agent's "done in" lines), and the
+outage, from xcatd's last answer on the VIP to its first answer again (a TLS
+hello every 50 ms from the host).  Then the ratio of the outage to the sum of
+the member operations' own times (Pacemaker's exec-time): target at most 1.2.
+With --parallel, each count is moved a second time with parallel_regenerate=true,
+and makedns -n, makedhcp -n and makedhcp -a are compared.
+
+Needs the lab (`xcatha lab up`, brought up here when it is not).  Run as root:
+python3 bench/lab_failover.py [--nodes 5 500] [--parallel]
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [REPO, os.path.join(REPO, "cluster-lab")]   # this tree's xcatha_ocf, and the lab
+
+from xcatha_ocf.agents import GROUP  # noqa: E402
+from xcatha_ocf.runtime import xcat  # noqa: E402
+from xcathalab import cluster  # noqa: E402
+from xcathalab.shell import wait_for  # noqa: E402
+
+OTHER = {"xcatmn1": "xcatmn2", "xcatmn2": "xcatmn1"}
+BENCH_GROUP, BENCH_NETWORK = "xcatbench", "10_88_0_0-255_255_0_0"
+HOSTS_BEGIN, HOSTS_END = "# BEGIN xcatha bench", "# END xcatha bench"
+REGENERATION = ("makedns -n", "makedhcp -n", "makedhcp -a")
+PACEMAKER_EVENTS = ("Initiating ", "Result of ")
+TARGET_RATIO = 1.2
+
+
+class OutageWatch(threading.Thread):
+    """Asks xcatd on the VIP for a TLS hello every 50 ms; records when it stopped and
+    started answering again."""
+
+    def __init__(self):
+        threading.Thread.__init__(self, daemon=True)
+        self.last_answer = self.back = None
+        self.finished = threading.Event()
+
+    def run(self):
+        silent = False
+        while not self.finished.is_set():
+            now = time.time()
+            answers = xcat.handshake_failure(cluster.VIP, xcat.XCATD_PORT, 0.5) is None
+            if answers and not silent:
+                self.last_answer = now
+            elif not answers:
+                silent = True
+            elif self.back is None:
+                self.back = now
+                return
+            time.sleep(0.05)
+
+    def outage(self):
+        return self.back - self.last_answer if self.back and self.last_answer else None
+
+
+def bench_compute_nodes(count):
+    """(name, ip, mac) of the extra nodes: bn1.. in 10.88.0.0/16."""
+    nodes = []
+    for number in range(1, count + 1):
+        third, fourth = divmod(number, 250)
+        ip = "10.88.%d.%d" % (third, fourth + 1)
+        nodes.append(("bn%d" % number, ip, "02:00:0a:58:%02x:%02x" % (third, fourth + 1)))
+    return nodes
+
+
+def define_bench_nodes(count):
+    """Define ``count`` extra compute nodes in xCAT and in both nodes' /etc/hosts."""
+    active = cluster.active_node()
+    nodes = bench_compute_nodes(count)
+    cluster.xcat(active, "mkdef", "-f", "-t", "network", "-o", BENCH_NETWORK, "net=10.88.0.0",
+                 "mask=255.255.0.0", "mgtifname=eth0")
+    stanzas = "".join("%s:\n    objtype=node\n    groups=%s,all\n    ip=%s\n    mac=%s\n"
+                      % (name, BENCH_GROUP, ip, mac) for name, ip, mac in nodes)
+    cluster.xcat(active, "mkdef", "-z", "-f", stdin=stanzas, timeout=600)
+    block = "\n".join([HOSTS_BEGIN] + ["%s %s %s.lab.xcat" % (ip, name, name) for name, ip, _ in nodes]
+                      + [HOSTS_END]) + "\n"
+    for node in cluster.NODES:
+        remove_hosts_block(node)
+        cluster.on(node, "sh", "-c", "cat >> /etc/hosts", stdin=block)
+
+
+def remove_bench_nodes():
+    active = cluster.active_node()
+    if active:
+        cluster.xcat(active, "rmdef", "-t", "node", BENCH_GROUP, check=False, timeout=600)
+        cluster.xcat(active, "rmdef", "-t", "network", "-o", BENCH_NETWORK, check=False)
+    for node in cluster.NODES:
+        remove_hosts_block(node)
+
+
+def remove_hosts_block(node):
+    """/etc/hosts is a bind mount in the container: rewritten in place, never renamed."""
+    cluster.on(node, "sh", "-c", "sed '/^%s$/,/^%s$/d' /etc/hosts > /tmp/hosts.bench && "
+               "cat /tmp/hosts.bench > /etc/hosts" % (HOSTS_BEGIN, HOSTS_END))
+
+
+def journal(node, since, until):
+    """(epoch seconds, node, message) of the Pacemaker and agent lines in ``node``'s
+    journal between ``since`` and ``until``."""
+    out = cluster.on(node, "journalctl", "-o", "json", "--no-pager", "--since", "@%d" % int(since),
+                     "--until", "@%d" % (int(until) + 1), timeout=60).out
+    events = []
+    for line in out.splitlines():
+        entry = json.loads(line)
+        message = entry.get("MESSAGE")
+        if not isinstance(message, str):
+            continue
+        when = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
+        if since <= when <= until + 1 and interesting(message):
+            events.append((when, node, message))
+    return events
+
+
+def interesting(message):
+    if "done in " in message and "xcat-services" in message:
+        return True
+    return any(event in message for event in PACEMAKER_EVENTS) and any(
+        member in message for member in ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services"))
+
+
+def operation_times(source, target):
+    """{"MEMBER stop|start": seconds} from the CIB's exec-time of each member's last
+    stop on ``source`` and start on ``target``."""
+    status = ElementTree.fromstring(cluster.on(target, "cibadmin", "--query", "--scope=status").out)
+    times = {}
+    for state in status.iter("node_state"):
+        wanted = {source: "stop", target: "start"}.get(state.get("uname"))
+        for resource in state.iter("lrm_resource"):
+            if not resource.get("id", "").startswith("xcat-") or resource.get("type", "").startswith("fence"):
+                continue
+            for op in resource.iter("lrm_rsc_op"):
+                if op.get("operation") == wanted:
+                    times["%s %s" % (resource.get("id"), wanted)] = int(op.get("exec-time", "0")) / 1000.0
+    return times
+
+
+def step_times(events):
+    """{step description: seconds} of the xcat-services "done in" lines."""
+    steps = {}
+    for _, _, message in events:
+        if "done in " in message:
+            seconds, step = message.split("done in ", 1)[1].split("s: ", 1)
+            steps[step.strip()] = float(seconds)
+    return steps
+
+
+def planned_failover(count, parallel):
+    source = cluster.active_node()
+    target = OTHER[source]
+    watch = OutageWatch()
+    watch.start()
+    began = time.time()
+    cluster.start_group(target, timeout=600)
+    watch.join(timeout=600)
+    watch.finished.set()
+    cluster.settle()
+    ended = time.time()
+    events = sorted(journal(source, began, ended) + journal(target, began, ended))
+    operations = operation_times(source, target)
+    print("\nplanned failover %s -> %s, %d compute nodes, parallel_regenerate=%s"
+          % (source, target, count, "true" if parallel else "false"))
+    for when, node, message in events:
+        print("  %+7.2f s  %-8s %s" % (when - began, node, trim(message)))
+    work = sum(operations.values())
+    outage = watch.outage()
+    print("  member operations (exec-time): " + ", ".join(
+        "%s %.1f s" % item for item in sorted(operations.items(), key=lambda item: item[1], reverse=True)))
+    if outage is None:
+        print("  outage: not measured (xcatd never went silent or never came back)")
+    else:
+        print("  outage (xcatd silent on the VIP): %.1f s; sum of member operations: %.1f s; "
+              "ratio %.2f (target <= %.1f)" % (outage, work, outage / work, TARGET_RATIO))
+    return step_times(events)
+
+
+def trim(message):
+    return message if len(message) < 150 else message[:147] + "..."
+
+
+def set_parallel(enabled):
+    cluster.pcs("resource", "update", "xcat-services", "parallel_regenerate=%s" % ("true" if enabled else "false"))
+    cluster.settle(timeout=900)
+    wait_for("group answering", lambda: cluster.group_answers(cluster.active_node()), timeout=600)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, nargs="+", default=[5, 500],
+                        help="compute node counts (at least 5, the lab's own)")
+    parser.add_argument("--parallel", action="store_true",
+                        help="also move the group with parallel_regenerate=true")
+    args = parser.parse_args()
+    cluster.up()
+    regeneration = {}
+    try:
+        for count in args.nodes:
+            remove_bench_nodes()
+            if count > 5:
+                define_bench_nodes(count - 5)
+            for parallel in ([False, True] if args.parallel else [False]):
+                if parallel:
+                    set_parallel(True)
+                steps = planned_failover(count, parallel)
+                regeneration[(count, parallel)] = [steps.get(step) for step in REGENERATION]
+                if parallel:
+                    set_parallel(False)
+    finally:
+        remove_bench_nodes()
+    print("\nregeneration steps' own times on the new node (seconds):")
+    print("  %-34s %12s %12s %12s" % (("",) + REGENERATION))
+    for (count, parallel), times in sorted(regeneration.items()):
+        print("  %-34s %12s %12s %12s" % (("%d nodes, parallel_regenerate=%s" % (count, str(parallel).lower()),)
+                                          + tuple("-" if t is None else "%.1f" % t for t in times)))
+
+
+if __name__ == "__main__":
+    main()
