@@ -250,6 +250,14 @@ def test_ssh_runner_quotes_the_remote_command():
                           "sh -c 'ls -1d /a b 2>/dev/null'\n")
 
 
+def test_ssh_runner_sets_the_runners_environment_on_the_other_node():
+    from xcatha_ocf.ops.commands import SshExecutor
+    runner = Runner(SshExecutor("xcatmn2", ssh="echo")).with_env({"XCATROOT": "/opt/xcat", "HOME": "/root"})
+    assert runner.query(["lsdef", "-t", "site"]).out == (
+        "-o BatchMode=yes -o ConnectTimeout=5 -l root xcatmn2 -- "
+        "env HOME=/root XCATROOT=/opt/xcat lsdef -t site\n")
+
+
 def test_target_with_a_failed_start_is_refused_until_cleaned_up(cib, simulated_cluster):
     runner = simulated_cluster(cib("crashed_fenced"), fail_start_on="xcatmn2")
     assert move(runner, wait=5)[0] == 1

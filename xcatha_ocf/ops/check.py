@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ElementTree
 from xcatha_ocf.agents import GROUP
 from xcatha_ocf.ops import cluster, commands, report
 from xcatha_ocf.runtime.runner import Runner
-from xcatha_ocf.runtime.xcat import CFGLOC, parse_lsdef
+from xcatha_ocf.runtime.xcat import CFGLOC, environment, parse_lsdef
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 Check = collections.namedtuple("Check", "verdict name node reason")
@@ -109,7 +109,7 @@ def check_site_table(active, vip, addresses):
     """site.master, site.nameservers and cfgloc's host, read on the node where the
     group runs, must not name a node's own address: after a failover compute and
     service nodes would follow the old node."""
-    site = active.run.query(["lsdef", "-t", "site", "-i", "master,nameservers", "-c"])
+    site = active.run.with_env(environment()).query(["lsdef", "-t", "site", "-i", "master,nameservers", "-c"])
     if not site.ok:
         return Check(WARN, "site table on the VIP", active.name, "cannot read: " + site.summary())
     values = parse_lsdef(site.out).get("clustersite", {})

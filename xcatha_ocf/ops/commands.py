@@ -20,17 +20,19 @@ class SshExecutor(object):
     def describe(self, argv):
         return "ssh %s %s" % (self.host, quote(argv))
 
-    def remote(self, argv):
+    def remote(self, argv, env=None):
+        """The ssh command line; the runner's ``env`` is set there by env(1)."""
+        assignments = ["env"] + ["%s=%s" % item for item in sorted(env.items())] if env else []
         return [self.ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-l", "root",
-                self.host, "--", " ".join(shlex.quote(arg) for arg in argv)]
+                self.host, "--", " ".join(shlex.quote(arg) for arg in assignments + argv)]
 
     def run(self, argv, timeout, stdin=None, env=None):
-        result = self.local.run(self.remote(argv), timeout, stdin)
+        result = self.local.run(self.remote(argv, env), timeout, stdin)
         result.argv = argv
         return result
 
     def start(self, argv, env=None):
-        return self.local.start(self.remote(argv))
+        return self.local.start(self.remote(argv, env))
 
 
 def ssh_runner(host, dry_run=False):
