@@ -627,9 +627,11 @@ def test_services_found_where_no_start_ran_are_reported_running_to_be_stopped(sy
     running (0, not a failure), so that Pacemaker stops it there."""
     host = systemd_host(RHEL_UNITS)
     host.units["xcatd"][0] = "active"
+    host.units["named"][0] = "activating"      # still starting: a stray all the same
     status, agent = monitor(services_agent, host, started=False, interval_ms=31000)
     assert status == ExitStatus.SUCCESS
-    assert "running: xcatd, but this node did not start it in this boot" in logged(agent)
+    assert ("running: xcatd (active), named (activating), but this node did not start it in "
+            "this boot") in logged(agent)
     assert agent.run.executor.lines() == [RHEL_QUERY]      # no liveness check of a stray
 
 

@@ -144,11 +144,28 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-def with_xcatd_standin(cib_text):
+# What xcatd does to a client that offers no certificate it accepts: it answers the
+# TLS hello with an alert and closes (xcatha failover waits for that answer).
+XCATD_STANDIN = """\
+import socket, sys
+server = socket.create_server((sys.argv[1], int(sys.argv[2])))
+while True:
+    client, _ = server.accept()
+    client.settimeout(5)
+    try:
+        client.recv(4096)
+        client.sendall(b"\\x15\\x03\\x03\\x00\\x02\\x02\\x28")
+    except OSError:
+        pass
+    client.close()
+"""
+
+
+def with_xcatd_standin(cib_text, script):
     """The generated CIB with xcat-services run by a stand-in: these nodes have no
     systemd, so the real agent could start none of xCAT's services.  Under the same
     id, in the same place in the group and with the same operations,
-    ocf:heartbeat:anything runs a TCP listener on VIP:3001 as the XCATD STAND-IN."""
+    ocf:heartbeat:anything runs ``script`` (XCATD_STANDIN) on VIP:3001."""
     root = ElementTree.fromstring(cib_text)
     services = root.find(".//group[@id='%s']/primitive[@id='xcat-services']" % GROUP)
     services.set("provider", "heartbeat")
@@ -156,7 +173,7 @@ def with_xcatd_standin(cib_text):
     attributes = services.find("instance_attributes")
     attributes[:] = []
     for name, value in (("binfile", "/usr/bin/python3"),
-                        ("cmdline_options", "-m http.server %d --bind %s" % (XCATD_PORT, VIP))):
+                        ("cmdline_options", "%s %s %d" % (script, VIP, XCATD_PORT))):
         ElementTree.SubElement(attributes, "nvpair", id="xcat-services-standin-" + name,
                                name=name, value=value)
     return ElementTree.tostring(root, encoding="unicode")
@@ -301,7 +318,9 @@ class LiveCluster(object):
 
     def configure(self):
         """The generated configuration, merged into the live CIB in one request."""
-        cib = with_xcatd_standin(render(main_config(self.site_arguments()), "xml"))
+        script = os.path.join(self.directory, "xcatd-standin.py")
+        write(script, XCATD_STANDIN)
+        cib = with_xcatd_standin(render(main_config(self.site_arguments()), "xml"), script)
         path = os.path.join(self.directory, "configuration.xml")
         write(path, ElementTree.tostring(ElementTree.fromstring(cib).find("configuration"),
                                          encoding="unicode"))

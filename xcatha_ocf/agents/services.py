@@ -431,7 +431,8 @@ class Services(ResourceAgent):
             self.log.debug("stopped: %s" % " ".join(units))
             return ExitStatus.NOT_RUNNING
         if not record:
-            return self.stray("running: %s" % " ".join(u for u in units if self.systemd.is_up(u)))
+            return self.stray("running: %s" % ", ".join(
+                "%s (%s)" % (u, self.systemd.active_state(u)) for u in units if not self.systemd.is_down(u)))
         not_up = [u for u in units if not self.systemd.is_up(u)]
         if not_up:
             raise OCFError(ExitStatus.ERR_GENERIC, "partly running: %s not running" % ", ".join(
