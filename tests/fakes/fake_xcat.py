@@ -52,7 +52,6 @@ IPV6_WARNING = ("IPv6 support re-enabled in __PACKAGE__, got disabled in file "
                 "/opt/xcat/lib/perl/xCAT/Client.pm line 45\n")
 TLS_HANDSHAKE = 0x16
 TLS_ALERT_HANDSHAKE_FAILURE = b"\x15\x03\x03\x00\x02\x02\x28"   # fatal (2), handshake_failure (40)
-OBJECT_TABLES = {"site": "site", "network": "networks"}
 TABLES_LOCK = threading.Lock()
 
 
@@ -123,12 +122,12 @@ def lsxcatd(args, reply):
 
 def table_objects(kind, tables, reply):
     """{object: {attr: value}} of an object type, or None after an error."""
-    if kind not in OBJECT_TABLES:
-        reply.error("the fake knows object types site and network only, not %s" % kind)
-        return None
     if kind == "site":
         return {"clustersite": tables["site"]}
-    return tables["networks"]
+    if kind == "network":
+        return tables["networks"]
+    reply.error("the fake knows object types site and network only, not %s" % kind)
+    return None
 
 
 def lsdef(args, reply):
@@ -187,8 +186,8 @@ def makedhcp_new(reply):
     if os.path.exists(conf):
         os.rename(conf, conf + ".xcatbak")
         reply.data("Renamed existing dhcp configuration file to /etc/dhcp/dhcpd.conf.xcatbak")
-    subnets = ["subnet %(net)s netmask %(mask)s {\n}\n" % attrs for attrs in networks.values()]
-    write("etc/dhcp/dhcpd.conf", "# FAKE dhcpd.conf (tests/fakes/fake_xcat.py)\n" + "".join(subnets))
+    subnets = "".join("subnet %(net)s netmask %(mask)s {\n}\n" % attrs for attrs in networks.values())
+    write("etc/dhcp/dhcpd.conf", "# FAKE dhcpd.conf (tests/fakes/fake_xcat.py)\n" + subnets)
     for attrs in networks.values():
         reply.warning("No dynamic range specified for %s" % attrs["net"])
     devices = sorted(set(attrs.get("mgtifname", "").split(":")[0] for attrs in networks.values()))

@@ -20,6 +20,7 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 LINKS = dict([("systemctl", "fake_systemctl.py"), ("service", "fake_service.sh")]
              + [(name, "fake_xcat.py") for name in ("xcatd",) + xcat.COMMANDS])
 MARKER_UNITS = ("named", "isc-dhcp-server", "conserver-server", "chrony")
+KEPT = ("bin", "pgdata", "pgsocket")     # what reset keeps of the root directory
 DOMAIN = "cluster.lab"
 NETWORK = "127_0_0_0-255_0_0_0"
 # xcatconfig puts the network of the node's own interface in the table; the agent then
@@ -75,11 +76,11 @@ class FakeNode(object):
         """Every unit installed and stopped, no calls recorded, xCAT's tables afresh:
         site.domain and xcatdport, updated with ``site``; no file that xCAT writes."""
         self.stop_units()
-        for name in os.listdir(self.root):
+        for name in set(os.listdir(self.root)) - set(KEPT):
             path = os.path.join(self.root, name)
-            if os.path.isdir(path) and name not in ("bin", "pgdata", "pgsocket"):
+            if os.path.isdir(path):
                 shutil.rmtree(path)
-            elif not os.path.isdir(path):
+            else:
                 os.unlink(path)
         os.makedirs(self.units)
         self.install_unit("postgresql", "setpriv --reuid=postgres --regid=postgres --init-groups "
