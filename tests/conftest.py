@@ -24,7 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "cluster-lab"))
 pytest.register_assert_rewrite("support")    # its asserts report like the tests' own
 
-from support import agentrun, cibstates, crmlab, mountns, netns, pgsql_files  # noqa: E402
+from support import agentrun, cibstates, crmlab, fakenode, mountns, netns, pgsql_files  # noqa: E402
 from xcathalab.nscluster import LiveCluster  # noqa: E402
 
 
@@ -145,6 +145,33 @@ def live_cluster():
         yield cluster
     finally:
         cluster.down()
+
+
+# -- a fake xCAT management node -------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _fake_node():
+    """The session's FakeNode (tests/support/fakenode.py): its PostgreSQL cluster is made once."""
+    if not fakenode.postgres_available():
+        pytest.skip("PostgreSQL 15 server binaries are not installed")
+    node = fakenode.FakeNode.create()
+    yield node
+    node.remove()
+
+
+@pytest.fixture
+def fake_node(_fake_node):
+    """A FAKE xCAT management node for agents run as Pacemaker runs them, reset for the
+    test (tests/support/fakenode.py): tests/fakes' systemctl, service(8), xcatd and xCAT
+    commands first on PATH, and a real PostgreSQL as the postgresql unit.
+    ``environment(instance)``: the agent's environment; ``port``: xcatd's;
+    ``run(*argv)``: a command in that environment; ``calls()``: the fake systemctl's
+    command lines; ``main_pid(unit)``; ``reset(site=None)``: start over with these
+    site table values; ``read``, ``exists``: files under its ``root``.  Every unit the
+    test left running is stopped afterwards."""
+    _fake_node.reset()
+    yield _fake_node
+    _fake_node.stop_units()
 
 
 # -- a fake executor -------------------------------------------------------------------------

@@ -16,24 +16,25 @@ import subprocess
 
 import pytest
 
+from xcatha_ocf.runtime import xcat
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APT_PACKAGES = os.path.join(REPO, "setup", "apt-packages.txt")
-# Directories whose Python code runs programs on this host; the xCAT stand-in and the
-# namespace cluster run in the tests too (tests/standin_env.py, tests/conftest.py).
-# Scanned whole, so modules may move between packages.
-SCANNED = ("xcatha_ocf", "tests", "bench", "agents", os.path.join("cluster-lab", "xcat-standin"),
+# Directories whose Python code runs programs on this host; the fakes of tests/fakes and the
+# namespace cluster run in the tests too (tests/conftest.py).  Scanned whole, so modules may
+# move between packages.
+SCANNED = ("xcatha_ocf", "tests", "bench", "agents",
            os.path.join("cluster-lab", "xcathalab", "nscluster.py"))
 # Shell scripts (by their shebang) that run on this host: set-up, CI, packaging, the lab
-# image build, and the xCAT stand-in's install.sh and setup-db.sh that the tests run.
+# image build, and the fakes that the tests run (tests/fakes).
 SHELL_SCANNED = ("setup.sh", ".ci", "packaging", os.path.join("cluster-lab", "image"),
-                 os.path.join("cluster-lab", "xcat-standin"))
+                 os.path.join("tests", "fakes"))
 # Directories of site descriptions (*.yaml): pcs and the fencer run the fence agents they name.
 SITE_DIRS = ("crm", "cluster-lab")
 
-# Programs that no Debian package provides, and why.
-XCAT_COMMANDS = frozenset([  # xCAT installs them; the tests run cluster-lab/xcat-standin's
-    "xcatd", "lsxcatd", "lsdef", "chdef", "chtab", "tabdump", "makedns", "makedhcp",
-    "makeconservercf", "makegocons"])
+# Programs that no Debian package provides, and why.  xCAT installs its daemon and the
+# commands the agents run; the tests run the fakes of tests/fakes under their names.
+XCAT_COMMANDS = frozenset(("xcatd",) + xcat.COMMANDS)
 NOT_FROM_DEBIAN = {
     "fence_xcatlab": "the lab's own fence agent (cluster-lab/node/fence_xcatlab)",
 }

@@ -1,121 +1,158 @@
-"""xcat-services run as Pacemaker runs it (the launcher, a bare environment)
-against real processes: a real PostgreSQL, the xCAT STAND-IN's xcatd and
-commands, and ocf-tester.  systemd is NOT real here: this host has none, so
-tests/standin/systemctl (a STAND-IN) keeps unit state in a directory and
-launches xcatd from its ExecStart line.  What this proves: the OCF contract
-(ocf-tester), the real command sequence reaching real programs, idempotent
-start/stop, the boot record.  Real systemd is exercised in the cluster lab."""
+"""xcat-services run as Pacemaker runs it (the launcher, a bare environment) against real
+processes on a FAKE xCAT management node (the fake_node fixture): a real PostgreSQL that
+the agent starts through the fake systemctl, tests/fakes' xcatd and xCAT commands, which
+answer like real xCAT 2.19.0 (cluster-lab/xcat/NOTES.md) and restart the units real
+xCAT restarts by itself, and ocf-tester.  What this proves: the OCF contract, the
+agent's command sequence reaching real programs, idempotent start and stop, the boot
+record, a hung xcatd failing the monitor.  Real systemd and real xCAT are exercised in
+the cluster lab."""
 
 import os
-import shutil
+import signal
 import subprocess
 import time
 
 import pytest
 
-from agentrun import agent_path, exit_reason, run_agent
 from xcatha_ocf.runtime import bootstate
-from standin_env import postgres, prepare_stack, xcat, xcat_root  # noqa: F401
 
 INSTANCE = "svc-test-%d" % os.getpid()
-STATE = "/run/xcatha/%s.state" % INSTANCE
+STATE = bootstate.path("%s.state" % INSTANCE)
+SERVICES = "postgresql xcatd named isc-dhcp-server chrony conserver-server"
+TIMEOUT_MS = 60000
+MONITOR_TIMEOUT_MS = 30000     # the monitor's advertised timeout
+# start's unit jobs, those real xCAT runs by itself among them: makedns -n stops and
+# restarts named, makedhcp -n restarts isc-dhcp-server through service(8) and
+# makeconservercf restarts conserver-server.  The time service (chrony) is never touched.
+START_JOBS = ["start postgresql", "start xcatd",
+              "stop named", "restart named", "start named",
+              "restart isc-dhcp-server.service", "start isc-dhcp-server",
+              "restart conserver-server", "start conserver-server"]
+STOP_JOBS = ["stop conserver-server", "stop isc-dhcp-server", "stop named", "stop xcatd",
+             "stop postgresql"]
+REGENERATED = ("etc/bind/named.conf", "var/lib/bind/db.cluster.lab", "etc/dhcp/dhcpd.conf",
+               "var/lib/dhcp/dhcpd.leases", "etc/conserver.cf")
+ALL_DONE = ["makeconservercf", "makedhcp", "makedns", "mgtifname"]
 
 
 @pytest.fixture
-def stack(xcat_root, postgres, tmp_path):
-    """The agent's (params, env) over the stand-ins; stops the stack afterwards."""
-    params, env = prepare_stack(xcat_root, postgres, str(tmp_path / "xcatbin"), INSTANCE)
-    yield params, env
-    run_agent("xcat-services", "stop", params, extra=env)
+def services(fake_node, ocf_agent):
+    """``services(action, params=None, env=None, **options)``: xcat-services on the fake
+    node (``env``: more environment); the stack is stopped and the boot record removed
+    afterwards."""
+    base = {"services": SERVICES, "xcatd_port": fake_node.port, "mgtifname": "lo"}
+
+    def run(action, params=None, env=None, **options):
+        options.setdefault("timeout_ms", TIMEOUT_MS)
+        environment = dict(fake_node.environment(INSTANCE), **(env or {}))
+        return ocf_agent.run("xcat-services", action, dict(base, **(params or {})),
+                             extra=environment, **options)
+    yield run
+    run("stop")
     if os.path.exists(STATE):
         os.unlink(STATE)
 
 
-def calls(env):
-    with open(os.path.join(env["XCATHA_SYSTEMCTL_STANDIN"], "calls")) as handle:
-        return handle.read().splitlines()
+def unit_jobs(calls):
+    """'VERB UNIT' for every start, stop and restart among the fake systemctl's calls."""
+    words = [call.split() for call in calls]
+    return ["%s %s" % (w[0], w[-1]) for w in words if w[0] in ("start", "stop", "restart")]
 
 
-def test_start_monitor_stop_against_real_processes(stack, xcat_root):
-    params, env = stack
-    assert run_agent("xcat-services", "monitor", params, interval_ms=0, extra=env).returncode == 7
+def start(services, **params):
+    result = services("start", params)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_start_brings_the_stack_up_in_order(services, fake_node):
+    assert services("monitor", interval_ms=0).returncode == 7
     began = time.monotonic()
-    started = run_agent("xcat-services", "start", params, extra=env)
-    assert started.returncode == 0, started.stderr
+    start(services)
     assert time.monotonic() - began < 30
-    assert [c.split()[0] + " " + c.split()[-1] for c in calls(env) if c.startswith(("start", "restart"))] == [
-        "start postgresql", "start xcatd", "restart named", "start named",
-        "restart isc-dhcp-server", "start isc-dhcp-server", "restart isc-dhcp-server",
-        "start conserver-server"]
-    port = int(params["xcatd_port"])
-    assert "mgtifname=lo\n" in xcat(xcat_root, port, "lsdef", "-t", "network", "-c").stdout
-    assert os.path.exists(os.path.join(xcat_root, "var/lib/bind/db.cluster.lab"))
-    assert os.path.exists(os.path.join(xcat_root, "etc/conserver/conserver.cf"))
-    deep = run_agent("xcat-services", "monitor", params, extra=dict(env, OCF_CHECK_LEVEL="20"))
+    assert unit_jobs(fake_node.calls()) == START_JOBS
+    networks = fake_node.run("lsdef", "-t", "network", "-i", "mgtifname", "-c")
+    assert networks.stdout == "127_0_0_0-255_0_0_0: mgtifname=lo\n"
+    assert all(fake_node.exists(path) for path in REGENERATED)
+    assert fake_node.read("etc/default/isc-dhcp-server") == 'INTERFACES="lo"\n'
+    assert sorted(bootstate.load(STATE)["done"].split()) == ALL_DONE
+    assert services("monitor").returncode == 0
+    deep = services("monitor", env={"OCF_CHECK_LEVEL": "20"})
     assert deep.returncode == 0, deep.stderr
 
-    before = len(calls(env))
-    again = run_agent("xcat-services", "start", params, extra=env)
-    assert again.returncode == 0
-    assert [c for c in calls(env)[before:] if not c.startswith("show")] == []
+
+def test_second_start_redoes_nothing(services, fake_node):
+    start(services)
+    before = len(fake_node.calls())
+    again = start(services)
+    assert [call for call in fake_node.calls()[before:] if not call.startswith("show")] == []
     assert "makedns" not in again.stderr
 
-    assert run_agent("xcat-services", "stop", params, extra=env).returncode == 0
+
+def test_stop_stops_every_unit_in_reverse(services, fake_node):
+    start(services)
+    before = len(fake_node.calls())
+    assert services("stop").returncode == 0
+    assert unit_jobs(fake_node.calls()[before:]) == STOP_JOBS
     assert not os.path.exists(STATE)
-    assert run_agent("xcat-services", "monitor", params, extra=env).returncode == 7
-    refused = xcat(xcat_root, port, "lsxcatd", "-a")
-    assert refused.returncode == 1
-    assert run_agent("xcat-services", "stop", params, extra=env).returncode == 0
+    assert services("monitor").returncode == 7
+    assert fake_node.run("pg_isready", "-q").returncode == 2      # no response: stopped
+    refused = fake_node.run("lsxcatd", "-a")
+    assert refused.returncode == 111        # real xCAT's client dies with ECONNREFUSED
+    assert "Unable to open socket connection to xcatd daemon" in refused.stdout
+    assert services("stop").returncode == 0
 
 
-def test_xcatd_that_cannot_reach_the_database_fails_start(stack, xcat_root):
-    params, env = stack
-    cfgloc = os.path.join(xcat_root, "etc/xcat/cfgloc")
-    shutil.copy(cfgloc, cfgloc + ".good")
-    try:
-        with open(cfgloc) as handle:
-            text = handle.read()
-        with open(cfgloc, "w") as handle:
-            handle.write(text.replace("|standin-pw", "|wrong"))
-        result = run_agent("xcat-services", "start", params, extra=env)
-        assert result.returncode == 1
-        assert "systemctl start xcatd exited 1" in exit_reason(result)
-    finally:
-        os.rename(cfgloc + ".good", cfgloc)
+def test_start_without_site_domain_skips_makedns(services, fake_node):
+    fake_node.reset(site={"domain": ""})
+    result = start(services)
+    assert "site.domain is not set, so makedns -n is skipped" in result.stderr
+    assert [job for job in unit_jobs(fake_node.calls()) if job.endswith("named")] == [
+        "start named"]
 
 
-def test_dry_run_through_the_launcher_prints_the_plan(stack):
-    params, env = stack
-    result = run_agent("xcat-services", "start", params, args=["--dry-run"], extra=env)
+def test_dry_run_through_the_launcher_prints_the_plan(services, fake_node):
+    result = services("start", args=["--dry-run"])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "dry-run: would run: systemctl start postgresql"
     assert lines[-2:] == ["dry-run: would run: makeconservercf",
                           "dry-run: would run: systemctl start conserver-server"]
-    assert [c for c in calls(env) if not c.startswith("show")] == []
+    assert [call for call in fake_node.calls() if not call.startswith("show")] == []
 
 
-def test_ocf_tester_passes(stack):
-    params, env = stack
-    env = dict(env, OCF_ROOT="/usr/lib/ocf")
+def test_ocf_tester_passes(services, fake_node, ocf_agent):
     options = {"services": "named isc-dhcp-server chrony", "console": "none",
                "regenerate": "none", "mgtifname": "none"}
     command = ["ocf-tester", "-n", INSTANCE]
     for name, value in options.items():
         command += ["-o", "%s=%s" % (name, value)]
-    result = subprocess.run(command + [agent_path("xcat-services")], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(command + [ocf_agent.path("xcat-services")],
+                            env=dict(fake_node.environment(INSTANCE), OCF_ROOT="/usr/lib/ocf"),
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed all tests" in result.stdout
 
 
-def test_parallel_regenerate_against_real_processes(stack, xcat_root):
-    params, env = stack
-    params = dict(params, parallel_regenerate="true")
-    result = run_agent("xcat-services", "start", params, extra=env)
-    assert result.returncode == 0, result.stderr
-    for path in ("var/lib/bind/db.cluster.lab", "etc/dhcp/dhcpd.conf",
-                 "etc/dhcp/xcat-standin-hosts.conf"):
-        assert os.path.exists(os.path.join(xcat_root, path))
-    done = bootstate.load(STATE)["done"].split()
-    assert sorted(done) == ["makeconservercf", "makedhcp", "makedns", "mgtifname"]
+def test_parallel_regenerate_against_real_processes(services, fake_node):
+    start(services, parallel_regenerate="true")
+    assert sorted(unit_jobs(fake_node.calls())) == sorted(START_JOBS)
+    assert all(fake_node.exists(path) for path in REGENERATED)
+    assert sorted(bootstate.load(STATE)["done"].split()) == ALL_DONE
+
+
+def test_hung_xcatd_fails_the_monitor_within_its_timeout(services, fake_node, exit_reason):
+    start(services)
+    xcatd = fake_node.main_pid("xcatd")
+    os.kill(xcatd, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        hung = services("monitor", timeout_ms=MONITOR_TIMEOUT_MS)
+        took = time.monotonic() - began
+    finally:
+        os.kill(xcatd, signal.SIGCONT)
+    assert hung.returncode == 1
+    assert took < MONITOR_TIMEOUT_MS / 1000.0
+    assert exit_reason(hung) == ("xcatd does not answer on port %d: no TLS handshake within 5s "
+                                 "(hung?)" % fake_node.port)
+    assert services("monitor", timeout_ms=MONITOR_TIMEOUT_MS).returncode == 0
