@@ -26,22 +26,6 @@ mv "$site_packages/xcatha_ocf.new" "$site_packages/xcatha_ocf"
 printf '#!/usr/bin/python3\nimport sys\nfrom xcatha_ocf.cli import main\nsys.exit(main())\n' >/usr/local/bin/xcatha
 chmod 755 /usr/local/bin/xcatha
 
-# The xCAT stand-in of earlier labs is gone: remove what its install.sh put in a node.  Its
-# links replaced real xCAT commands, so such a node must be recreated from the new image.
-standin=/opt/xcat/lib/xcat-standin
-if [ -d "$standin" ]; then
-    for link in /opt/xcat/sbin/* /opt/xcat/bin/*; do
-        case "$(readlink "$link" 2>/dev/null)" in "$standin"/*) rm -f "$link" ;; esac
-    done
-    for link in /usr/sbin/xcatd /usr/bin/*; do
-        if [ -L "$link" ] && [ ! -e "$link" ]; then
-            case "$(readlink "$link")" in /opt/xcat/*) rm -f "$link" ;; esac
-        fi
-    done
-    grep -qs STAND-IN /lib/systemd/system/xcatd.service && rm -f /lib/systemd/system/xcatd.service
-    rm -rf "$standin" /etc/xcat/standin.conf
-    systemctl daemon-reload
-fi
 if ! dpkg-query -W xcat-server >/dev/null 2>&1 || [ ! -f /opt/xcat/sbin/xcatd ] ||
         [ ! -f /lib/systemd/system/xcatd.service ]; then
     say "this node has no intact xCAT: recreate the nodes from the current image (xcatha lab down, then up)"

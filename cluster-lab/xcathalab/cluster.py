@@ -82,6 +82,9 @@ def up(xcat_source=None):
     started = time.monotonic()
     engine.ensure()
     node_image = image.ensure(xcat_source)
+    if any(container_image(node) not in (None, node_image) for node in NODES):
+        say("the node image changed: recreating the nodes and their shared storage")
+        remove_containers_network_and_volume()
     ensure_network_and_volume()
     start_fence_watcher()
     for node in NODES:
@@ -136,6 +139,12 @@ def start_node(node, node_image):
              "-v", "%s:%s" % (FENCE_DIR, FENCE_MOUNT), node_image])
     elif state != "running":
         run(["docker", "start", node])
+
+
+def container_image(node):
+    """The image ``node`` was created from, None when there is no such container."""
+    result = run(["docker", "inspect", "-f", "{{.Config.Image}}", node], check=False, timeout=30)
+    return result.out.strip() if result.rc == 0 else None
 
 
 def booted(node):
@@ -299,15 +308,19 @@ def set_policy(policy):
 
 def down(purge=False):
     if engine.answering():
-        for node in NODES:
-            if container_state(node) != "absent":
-                say("removing %s" % node)
-                run(["docker", "rm", "-f", node], timeout=120)
-        if ok(["docker", "network", "inspect", NETWORK]):
-            run(["docker", "network", "rm", NETWORK])
-        if ok(["docker", "volume", "inspect", VOLUME]):
-            run(["docker", "volume", "rm", VOLUME])
+        remove_containers_network_and_volume()
         if purge:
             image.purge()
     stop_fence_watcher()
     engine.stop()
+
+
+def remove_containers_network_and_volume():
+    for node in NODES:
+        if container_state(node) != "absent":
+            say("removing %s" % node)
+            run(["docker", "rm", "-f", node], timeout=120)
+    if ok(["docker", "network", "inspect", NETWORK]):
+        run(["docker", "network", "rm", NETWORK])
+    if ok(["docker", "volume", "inspect", VOLUME]):
+        run(["docker", "volume", "rm", VOLUME])
