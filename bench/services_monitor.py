@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark: xcat-services' monitor against the interpreter floor, alternating them.
 
-This host has no systemd as PID 1, so systemctl is replaced by a STAND-IN: a
+This host has no systemd as PID 1, so systemctl is replaced by a FAKE: a
 /bin/sh script, first on the agent's PATH, that answers ``systemctl show ... --
 UNIT...`` with canned properties using shell builtins only (xCAT's units on this
 Debian host loaded and active, or loaded and inactive; ntpsec, ntp and goconserver
 not found).  The agent's figures INCLUDE that child (a dash process; the real
 systemctl is a C program asking systemd over D-Bus, which costs more), and the
-stand-in alone is measured with the same kind of request for comparison.
+fake alone is measured with the same kind of request for comparison.
 
 The agent is installed by xcatha install-agents into a temporary OCF root and run
 as Pacemaker runs it (bench/installed.py); CPU is user+system of the agent and its
@@ -23,7 +23,7 @@ import tempfile
 import installed
 import timing
 
-SYSTEMCTL_STANDIN = """\
+FAKE_SYSTEMCTL = """\
 #!/bin/sh
 # STAND-IN for systemctl (bench/services_monitor.py): canned `systemctl show` answers.
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do shift; done
@@ -41,16 +41,16 @@ done
 UNITS = ["postgresql@15-main", "postgresql", "xcatd", "named", "isc-dhcp-server", "chrony",
          "ntpsec", "ntp", "conserver-server", "goconserver"]
 RUNNING, STOPPED = "monitor, stack running", "probe, stack stopped"
-STANDIN = "systemctl stand-in alone"
+FAKE = "fake systemctl alone"
 
 
 def standin_directory(root, state):
-    """A directory holding the systemctl stand-in whose units are ``state``."""
+    """A directory holding the fake systemctl whose units are ``state``."""
     directory = os.path.join(root, state)
     os.mkdir(directory)
     path = os.path.join(directory, "systemctl")
     with open(path, "w") as handle:
-        handle.write(SYSTEMCTL_STANDIN % state)
+        handle.write(FAKE_SYSTEMCTL % state)
     os.chmod(path, 0o755)
     return directory
 
@@ -70,10 +70,10 @@ def main():
                 "Id,LoadState,ActiveState,SubState,UnitFileState", "--"] + UNITS
         sides = timing.with_floor({RUNNING: ([([agent, "monitor"], env)], 0),
                                    STOPPED: ([([agent, "monitor"], probe)], 7),
-                                   STANDIN: ([(show, env)], 0)}, env)
+                                   FAKE: ([(show, env)], 0)}, env)
         timing.alternate(sides, 1)   # warm the page cache
         figures = timing.medians(timing.alternate(sides, runs))
-        print("xcat-services monitor, systemctl replaced by a /bin/sh stand-in (its cost "
+        print("xcat-services monitor, systemctl replaced by a /bin/sh fake (its cost "
               "included), %d alternating rounds (medians):" % runs)
         timing.print_medians(figures)
         timing.print_floor_ratios(figures, [RUNNING, STOPPED])
