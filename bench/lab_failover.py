@@ -27,7 +27,6 @@ import xml.etree.ElementTree as ElementTree
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "cluster-lab")]   # this tree's xcatha_ocf, and the lab
 
-from xcatha_ocf.agents import GROUP  # noqa: E402
 from xcatha_ocf.runtime import xcat  # noqa: E402
 from xcathalab import cluster  # noqa: E402
 from xcathalab.shell import wait_for  # noqa: E402

@@ -3,7 +3,6 @@ exact commands (with an injected runner)."""
 
 import io
 import os
-import shutil
 
 import pytest
 import yaml

@@ -64,7 +64,7 @@ def test_exit_codes_follow_the_ocf_api():
     from xcatha_ocf.runtime.status import NAMES
     assert sorted(NAMES) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 191]
     assert ExitStatus.NOT_RUNNING == 7 and ExitStatus.ERR_CONFIGURED.name == "ERR_CONFIGURED"
-    assert ExitStatus(7) is not 7 and ExitStatus(7).name == "NOT_RUNNING"
+    assert type(ExitStatus(7)) is ExitStatus and ExitStatus(7).name == "NOT_RUNNING"
     assert "%d %s" % (ExitStatus.ERR_ARGS, ExitStatus.ERR_ARGS) == "2 2"
 
 

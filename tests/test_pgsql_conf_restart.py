@@ -1,7 +1,6 @@
 """How xcat-pgsql-conf restarts a running PostgreSQL: the exact commands, with a
 recording runner (this host has no systemd to restart a unit with)."""
 
-import io
 import os
 import subprocess
 

@@ -1,127 +1,59 @@
-"""End-to-end tests in the 2-node cluster lab (cluster-lab/, `xcatha lab`) with real
-xCAT 2.19.
+"""The cluster in the lab: formation, planned and unplanned failovers under both
+policies, faults on the active node, a partition, a misconfigured resource."""
 
-The lab is brought up once for the session and removed at the end unless
-XCATHA_LAB_KEEP=1: with a cached image about 10 minutes (xCAT's first
-configuration on both nodes, then pgsqlsetup's switch to PostgreSQL), plus about
-3 minutes to build the image the first time.  The other lab modules
-(test_lab_*.py, test_ops_lab.py) import the ``lab`` fixture and share it.  Every
-test prints its timings.
-"""
-
-import os
-import shutil
 import subprocess
 import time
 
-import pytest
-
-from xcatha_ocf.runtime import xcat
+from support.labnodes import (GROUP, OTHER, check_group_on, failed_actions, fencings_of,
+                              has_vip, pcs, psql_over_vip, started_at)
 from xcathalab import cluster, faults
 from xcathalab.shell import wait_for
 
-pytestmark = [
-    pytest.mark.lab,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(not (shutil.which("dockerd") and shutil.which("debootstrap")),
-                       reason="docker.io and debootstrap are needed (./setup.sh deps)"),
-]
-
-GROUP = cluster.GROUP
-OTHER = {"xcatmn1": "xcatmn2", "xcatmn2": "xcatmn1"}
-
-
-@pytest.fixture(scope="session")
-def lab(request):
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-
-    def say(text):
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("lab timing: " + text)
-
-    started = time.monotonic()
-    cluster.up()
-    say("lab up (image, nodes, cluster, group) in %.1f s" % (time.monotonic() - started))
-    yield say
-    if os.environ.get("XCATHA_LAB_KEEP") != "1":
-        cluster.down()
-
-
-@pytest.fixture(autouse=True)
-def settled(lab):
-    """Each test starts on a cluster with no actions pending."""
-    cluster.settle()
-
-
-def pcs(*argv, **kwargs):
-    return cluster.pcs(*argv, timeout=120, **kwargs)
-
-
-def has_vip(node):
-    if cluster.container_state(node) != "running":
-        return False
-    out = cluster.on(node, "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).out
-    return (" %s/" % cluster.VIP) in out
-
-
-def group_members_started_on(node):
-    out = pcs("status", "resources", GROUP, check=False).out
-    return [line.split()[0].lstrip("*").strip() for line in out.splitlines() if "Started " + node in line]
-
-
-def mac_of(node):
-    return cluster.on(node, "cat", "/sys/class/net/eth0/address").out.strip().lower()
-
-
-def host_sees_vip_at(node):
-    """The host's ARP entry for the VIP (after a ping) is ``node``'s MAC."""
-    subprocess.call(["ping", "-c1", "-W1", cluster.VIP], stdout=subprocess.DEVNULL)
-    out = subprocess.run(["ip", "neigh", "show", cluster.VIP], stdout=subprocess.PIPE,
-                         universal_newlines=True).stdout.lower()
-    return mac_of(node) in out
-
-
-def xcatd_answers():
-    return xcat.handshake_failure(cluster.VIP, 3001, 2) is None
-
-
-def psql_over_vip(node):
-    """A password login over the VIP from ``node``'s peer (so it crosses the lab network)."""
-    peer = OTHER[node]
-    return cluster.on(peer, "env", "PGPASSWORD=" + cluster.DB_PASSWORD, "psql", "-h", cluster.VIP,
-                      "-U", cluster.DB_USER, "-d", "xcatdb", "-tAc", "select 1", check=False,
-                      timeout=30).out.strip() == "1"
-
-
-def check_group_on(node, say, marker=None):
-    """Everything the group offers answers from ``node``, nothing of it runs on the
-    other, and the clocks are kept on both."""
-    assert has_vip(node)
-    assert not has_vip(OTHER[node])
-    assert host_sees_vip_at(node)
-    assert group_members_started_on(OTHER[node]) == []
-    assert xcatd_answers()
-    assert psql_over_vip(node)
-    assert all(cluster.main_pid(each, "chrony") for each in cluster.NODES)
-    if marker:
-        assert cluster.on(node, "cat", marker, check=False).out.strip() == "written before the move"
+COMPUTE_NODE, COMPUTE_IP = "cn1", "172.30.77.101"      # cluster-lab/xcat/lab.sh
+DOMAIN = "lab.xcat"
 
 
 def test_cluster_is_formed_with_fencing_and_the_group_on_xcatmn1(lab):
     assert cluster.both_online()
     assert "stonith-enabled: true" in pcs("property", "config", "--all").out
     assert cluster.active_node() == "xcatmn1"
-    check_group_on("xcatmn1", lab)
+    check_group_on("xcatmn1")
 
 
-def test_planned_failover_and_back(lab):
+def xcat(node, *argv, **kwargs):
+    return cluster.xcat(node, *argv, timeout=120, **kwargs)
+
+
+def test_planned_failover_and_back_keeps_xcats_data_and_the_clocks(lab):
+    """A file on the shared storage, a node defined and a row written through xcatd
+    are there after the move; the new node answers DNS and DHCP for the compute
+    nodes; chrony kept running on both nodes (the group never touches it)."""
+    chrony = {node: cluster.main_pid(node, "chrony") for node in cluster.NODES}
     marker = "/install/xcatlab-marker"
     cluster.on("xcatmn1", "sh", "-c", "echo 'written before the move' > " + marker)
-    for node in ("xcatmn2", "xcatmn1"):
-        seconds = cluster.failover(node)
-        lab("planned failover to %s: %.1f s from pcs resource move to the group answering" % (node, seconds))
-        check_group_on(node, lab, marker)
+    stamp = "written on xcatmn1 at %d" % time.time()
+    xcat("xcatmn1", "mkdef", "-f", "-t", "node", "-o", "xcatlabkept", "groups=all",
+         "ip=172.30.77.150", "mac=02:00:ac:1e:4d:96")
+    xcat("xcatmn1", "chtab", "key=xcatlab_marker", "site.value=" + stamp)
+    try:
+        for node in ("xcatmn2", "xcatmn1"):
+            seconds = cluster.failover(node)
+            lab("planned failover to %s: %.1f s from pcs resource move to the group answering"
+                % (node, seconds))
+            check_group_on(node)
+            assert cluster.on(node, "cat", marker).out.strip() == "written before the move"
+            assert "xcatlabkept" in xcat(node, "nodels").out.split()
+            assert '"xcatlab_marker","%s"' % stamp in xcat(node, "tabdump", "site").out
+            assert cluster.main_pid(node, "named") and not cluster.main_pid(OTHER[node], "named")
+            answer = cluster.on(OTHER[node], "dig", "+short", "+time=2", "@" + cluster.VIP,
+                                "%s.%s" % (COMPUTE_NODE, DOMAIN)).out.split()
+            assert answer == [COMPUTE_IP]
+            lease = xcat(node, "makedhcp", "-q", COMPUTE_NODE).out
+            assert COMPUTE_NODE in lease and COMPUTE_IP in lease
+    finally:
+        xcat(cluster.active_node(), "rmdef", "-t", "node", "-o", "xcatlabkept", check=False)
+        xcat(cluster.active_node(), "chtab", "-d", "key=xcatlab_marker", "site", check=False)
+    assert {node: cluster.main_pid(node, "chrony") for node in cluster.NODES} == chrony
 
 
 def test_unplanned_failover_under_the_manual_policy_waits_for_the_admin(lab):
@@ -143,7 +75,7 @@ def test_unplanned_failover_under_the_manual_policy_waits_for_the_admin(lab):
     seconds = cluster.failover(survivor)
     lab("unplanned failover: admin start on %s answering after %.1f s (%.1f s after the kill)"
         % (survivor, seconds, time.monotonic() - killed))
-    check_group_on(survivor, lab)
+    check_group_on(survivor)
     rejoined = wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
     lab("%s rejoined the cluster %.1f s after the admin's start" % (victim, rejoined))
     cluster.settle()
@@ -158,12 +90,11 @@ def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
     cluster.set_policy("automatic")
     try:
         assert cluster.active_node() == victim
-        killed = time.monotonic()
         subprocess.check_call(["docker", "kill", victim], stdout=subprocess.DEVNULL)
         moved = wait_for("group answering on %s" % survivor, lambda: cluster.group_answers(survivor),
                          timeout=240, interval=1)
         lab("automatic policy: %s killed, group answering on %s after %.1f s" % (victim, survivor, moved))
-        check_group_on(survivor, lab)
+        check_group_on(survivor)
         wait_for("%s rejoined" % victim, cluster.both_online, timeout=180, interval=2)
         cluster.settle()
         assert cluster.probes_found_active(victim) == [], "the rejoined node's probes restart the group"
@@ -173,10 +104,6 @@ def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
     cluster.failover(victim)
 
 
-def fencings_of(executor, target):
-    """How many successful fencing actions against ``target`` ``executor``'s fencer knows."""
-    out = cluster.on(executor, "stonith_admin", "--history", target, check=False, timeout=30).out
-    return sum(1 for line in out.splitlines() if " of %s successful" % target in line)
 
 
 def test_deleted_vip_is_detected_and_restored_in_place(lab):
@@ -218,13 +145,8 @@ def test_unmounted_shared_directory_is_detected(lab):
     pcs("resource", "cleanup", GROUP)
 
 
-def failed_actions():
-    out = pcs("status", "--full").out
-    return out.split("Failed Resource Actions:", 1)[1] if "Failed Resource Actions:" in out else ""
 
 
-def started_at(node):
-    return cluster.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", node]).out.strip()
 
 
 def test_partition_never_puts_the_vip_on_both_nodes_and_the_active_node_wins(lab):

@@ -1,25 +1,13 @@
-"""xcatha status, failover and check in the 2-node cluster lab (cluster-lab/,
-tests/test_lab.py's ``lab`` fixture).  Skipped where the lab is not in the tree.
-
-The commands run inside a node, where node/setup.sh installed ``xcatha``, as an
-admin runs them; ``check`` reaches the other node over root's ssh."""
+"""xcatha status, failover and check in the lab, run inside a node where
+node/setup.sh installed the command, as an admin runs them; check reaches the
+other node over root's ssh."""
 
 import json
 import time
 
-import pytest
-
-test_lab = pytest.importorskip("test_lab", reason="the cluster lab (tests/test_lab.py) is not in this tree")
-from test_lab import lab, settled  # noqa: E402,F401  (the lab's fixtures)
-from xcathalab import cluster  # noqa: E402
-from xcatha_ocf.ops import check  # noqa: E402
-
-pytestmark = test_lab.pytestmark
-GROUP = cluster.GROUP
-
-
-def xcatha(node, *args, **kwargs):
-    return cluster.on(node, "xcatha", *args, check=False, timeout=kwargs.get("timeout", 300))
+from support.labnodes import GROUP, check_results, xcatha
+from xcatha_ocf.ops import check
+from xcathalab import cluster
 
 
 def leftover_constraints():
@@ -133,9 +121,6 @@ def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(
     assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").rc == 0
 
 
-def check_results(node):
-    result = xcatha(node, "check", "--json")
-    return {(item["name"], item["node"]): item for item in json.loads(result.out)}
 
 
 def test_check_on_the_lab_nodes(lab):
