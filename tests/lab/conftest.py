@@ -52,5 +52,10 @@ def lab(request):
 
 @pytest.fixture(autouse=True)
 def settled(lab):
-    """Each test starts on a cluster with no actions pending."""
+    """Each test starts where the lab starts: both nodes online, the group on xcatmn1,
+    no actions pending; a test that failed half-way does not fail the ones after it."""
     cluster.settle()
+    if not (cluster.both_online() and cluster.active_node() == "xcatmn1"):
+        cluster.up()
+        cluster.start_group("xcatmn1", timeout=300)
+        cluster.settle()

@@ -74,8 +74,10 @@ def check_group_on(node):
 
 
 def fencings_of(executor, target):
-    """How many successful fencing actions against ``target`` ``executor``'s fencer knows."""
-    out = cluster.on(executor, "stonith_admin", "--history", target, check=False, timeout=30).out
+    """How many successful fencing actions against ``target`` ``executor``'s fencer knows
+    (--verbose: without it, one line per target and action, however many there were)."""
+    out = cluster.on(executor, "stonith_admin", "--history", target, "--verbose", check=False,
+                     timeout=30).out
     return sum(1 for line in out.splitlines() if " of %s successful" % target in line)
 
 
