@@ -23,12 +23,12 @@ APT_PACKAGES = os.path.join(REPO, "setup", "apt-packages.txt")
 # Directories whose Python code runs programs on this host; the fakes of tests/fakes and the
 # namespace cluster run in the tests too (tests/conftest.py).  Scanned whole, so modules may
 # move between packages.
-SCANNED = ("xcatha_ocf", "tests", "bench", "agents",
-           os.path.join("cluster-lab", "xcathalab", "nscluster.py"))
+SCANNED = ("xcatha_ocf", "tests", "bench", "agents", os.path.join("cluster-lab", "xcathalab"))
 # Shell scripts (by their shebang) that run on this host: set-up, CI, packaging, the lab
-# image build, and the fakes that the tests run (tests/fakes).
+# image build with xCAT's packages, and the fakes that the tests run (tests/fakes).
 SHELL_SCANNED = ("setup.sh", ".ci", "packaging", os.path.join("cluster-lab", "image"),
-                 os.path.join("tests", "fakes"))
+                 os.path.join("cluster-lab", "xcat", "build-debs.sh"),
+                 os.path.join("cluster-lab", "xcat", "install.sh"), os.path.join("tests", "fakes"))
 # Directories of site descriptions (*.yaml): pcs and the fencer run the fence agents they name.
 SITE_DIRS = ("crm", "cluster-lab")
 
