@@ -24,7 +24,7 @@ COMMANDS = {
     "status": ("xcatha_ocf.ops.status", "show where the xCAT group runs, its resources and recent failures"),
     "failover": ("xcatha_ocf.ops.failover", "move the xCAT group to another node and check xcatd over the VIP"),
     "check": ("xcatha_ocf.ops.check", "preflight checks on both management nodes"),
-    "lab": ("xcathalab.command", "the 2-node cluster lab in containers (source checkout only): up, down, status, failover, fault, demo"),
+    "lab": ("xcathalab.command", "the 2-node cluster lab in containers (source checkout only): up, down, status, failover, policy, fault, demo"),
 }
 
 

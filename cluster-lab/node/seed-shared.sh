@@ -3,8 +3,8 @@
 # does on the first management node; run by `xcatha lab up` on xcatmn1 after node/setup.sh
 # ran on both nodes and before the cluster configuration exists.
 #   seed-shared.sh SHARED_DIR VIP DB_PASSWORD NET MASK
-# DB_PASSWORD: letters and digits only (pgsqlsetup refuses anything else).  Takes 5 to 15
-# minutes, nearly all of it pgsqlsetup's dump and restore of the database.
+# DB_PASSWORD: letters and digits only (pgsqlsetup refuses anything else).  Takes 5 to 7
+# minutes in the lab, nearly all of it pgsqlsetup's dump and restore of the database.
 #
 # With the VIP up on eth0:0 for the time being (xCAT's HA procedure sets xCAT up on the VIP):
 #  - site.master and site.nameservers = VIP, site.domain = lab.sh's XCATLAB_DOMAIN,
@@ -36,7 +36,8 @@ dpkg-query -W -f '${Status}' xcat | grep -q "ok installed" || fail "xCAT is not 
 [ -e /etc/xcat/cfgloc ] && fail "/etc/xcat/cfgloc exists: this node's xCAT already left SQLite"
 node_ip=$(ip -4 -o addr show dev eth0 primary | awk '{split($4, a, "/"); print a[1]; exit}')
 [ -n "$node_ip" ] || fail "no IPv4 address on eth0"
-database=postgresql@$(ls /etc/postgresql | sort -V | tail -1)-main
+pg_version=$(ls /etc/postgresql | sort -V | tail -1)
+database=postgresql@$pg_version-main
 
 vip_added=
 cleanup() {
@@ -114,9 +115,9 @@ done
 # This node's /etc/postgresql is not shared, and the xcat-pgsql-conf agent manages the VIP's
 # and the active node's lines on both nodes: restore pg_hba.conf from pgsqlsetup's backup and
 # drop the listen_addresses it appended after its "#setup by xCAT" marker.
-conf=/etc/postgresql/$(ls /etc/postgresql | sort -V | tail -1)/main
+conf=/etc/postgresql/$pg_version/main
 [ -e "$conf/pg_hba.conf.org" ] && mv "$conf/pg_hba.conf.org" "$conf/pg_hba.conf"
-sed -i '/^#setup by xCAT$/,/^ *listen_addresses = /d' "$conf/postgresql.conf"
+sed -i '/^#setup by xCAT$/{N;/\n *listen_addresses = /d}' "$conf/postgresql.conf"
 chown postgres:postgres "$conf/pg_hba.conf" "$conf/postgresql.conf"
 
 cleanup

@@ -6,6 +6,7 @@
 # on both management nodes.
 #   setup.sh SUBNET NETMASK VIP HACLUSTER_PASSWORD
 set -euo pipefail
+shopt -s inherit_errexit   # a failing command inside $(...) fails the script too
 subnet=$1 netmask=$2 vip=$3 password=$4
 src=/opt/xcatha-src
 . "$src/cluster-lab/xcat/lab.sh"
@@ -115,7 +116,9 @@ fi
     printf '# xcatha lab: the lab network\nsubnet %s netmask %s {\n}\n' "$subnet" "$netmask" >/etc/dhcp/dhcpd.conf
     cp /etc/dhcp/dhcpd.conf /etc/dhcp/dhcpd.conf.lab
 }
-# makedhcp -n rewrites this file with INTERFACES (which Debian's init script still migrates).
+# isc-dhcp-server serves no interface until INTERFACESv4 names one, so it could not start
+# before makedhcp -n ran; makedhcp -n then rewrites this file with INTERFACES (which Debian's
+# init script still migrates).
 sed -i 's/^INTERFACESv4=.*/INTERFACESv4="eth0"/' /etc/default/isc-dhcp-server
 
 # chronyd needs CAP_SYS_TIME only to steer the clock, and the node shares the host's

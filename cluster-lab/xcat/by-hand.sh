@@ -21,7 +21,7 @@ step() {   # step NAME COMMAND...: run it, log its output, print its time and ex
     began=$(date +%s.%N)
     "$@" >>"$log" 2>&1
     rc=$?
-    printf '%-40s %6.2f %d\n' "$name" "$(echo "$(date +%s.%N) - $began" | bc)" "$rc"
+    printf '%-40s %6.2f %d\n' "$name" "$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')" "$rc"
     return $rc
 }
 wait_for() {   # wait_for SECONDS COMMAND...
@@ -62,13 +62,12 @@ start)
     step "makedhcp -n" makedhcp -n
     step "systemctl start isc-dhcp-server" systemctl start isc-dhcp-server
     step "makedhcp -a" makedhcp -a
-    step "systemctl start chrony" systemctl start chrony
     step "makeconservercf" makeconservercf
     step "systemctl start conserver-server" systemctl start conserver-server
     step "lsxcatd -a" lsxcatd -a
     ;;
 stop)
-    for unit in conserver-server chrony isc-dhcp-server named xcatd "$database"; do
+    for unit in conserver-server isc-dhcp-server named xcatd "$database"; do
         step "systemctl stop $unit" systemctl stop "$unit"
     done
     strip_block "$conf/pg_hba.conf"
@@ -77,5 +76,9 @@ stop)
         mountpoint -q "$directory" && step "umount $directory" umount "$directory"
     done
     step "vip del" ip addr del "$vip/24" dev eth0
+    ;;
+*)
+    echo "usage: by-hand.sh start|stop VIP SHARED_DIR" >&2
+    exit 2
     ;;
 esac
