@@ -6,8 +6,9 @@ For each count of compute nodes (5: the lab's own; 500: 495 more, in a
 with `pcs resource move xcat-group NODE` and prints its timeline: each member's
 stop and start (from Pacemaker's log lines in both nodes' journals), each
 xcat-services step with its own duration (the agent's "done in" lines), and the
-outage, from xcatd's last answer on the VIP to its first answer again (a TLS
-hello every 50 ms from the host).  Then the ratio of the outage to the sum of
+outage: the longest time xcatd did not answer on the VIP, from its last answer
+to its next (a TLS hello from the host every 50 ms plus the hello's own time,
+up to 0.25 s while xcatd is silent).  Then the ratio of the outage to the sum of
 the member operations' own times (Pacemaker's exec-time): target at most 1.2.
 With --parallel, each count is moved a second time with parallel_regenerate=true,
 and makedns -n, makedhcp -n and makedhcp -a are compared.
@@ -27,12 +28,14 @@ import xml.etree.ElementTree as ElementTree
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "cluster-lab")]   # this tree's xcatha_ocf, and the lab
 
+from xcatha_ocf.agents import AGENTS  # noqa: E402
 from xcatha_ocf.runtime import xcat  # noqa: E402
 from xcathalab import cluster  # noqa: E402
 from xcathalab.shell import wait_for  # noqa: E402
 
 OTHER = {"xcatmn1": "xcatmn2", "xcatmn2": "xcatmn1"}
 BENCH_GROUP, BENCH_NETWORK = "xcatbench", "10_88_0_0-255_255_0_0"
+DOMAIN = "lab.xcat"                       # cluster-lab/xcat/lab.sh XCATLAB_DOMAIN
 HOSTS_BEGIN, HOSTS_END = "# BEGIN xcatha bench", "# END xcatha bench"
 REGENERATION = ("makedns -n", "makedhcp -n", "makedhcp -a")
 PACEMAKER_EVENTS = ("Initiating ", "Result of ")
@@ -40,30 +43,30 @@ TARGET_RATIO = 1.2
 
 
 class OutageWatch(threading.Thread):
-    """Asks xcatd on the VIP for a TLS hello every 50 ms; records when it stopped and
-    started answering again."""
+    """Asks xcatd on the VIP for a TLS hello every 50 ms until ``finished`` is set, and
+    keeps each silence: the time from an answer to the next answer after a failure."""
 
     def __init__(self):
         threading.Thread.__init__(self, daemon=True)
-        self.last_answer = self.back = None
+        self.silences = []
         self.finished = threading.Event()
 
     def run(self):
-        silent = False
+        last_answer, silent = None, False
         while not self.finished.is_set():
+            answers = xcat.handshake_failure(cluster.VIP, xcat.XCATD_PORT, 0.25) is None
             now = time.time()
-            answers = xcat.handshake_failure(cluster.VIP, xcat.XCATD_PORT, 0.5) is None
-            if answers and not silent:
-                self.last_answer = now
-            elif not answers:
+            if answers:
+                if silent and last_answer is not None:
+                    self.silences.append(now - last_answer)
+                last_answer, silent = now, False
+            else:
                 silent = True
-            elif self.back is None:
-                self.back = now
-                return
             time.sleep(0.05)
 
     def outage(self):
-        return self.back - self.last_answer if self.back and self.last_answer else None
+        """The longest silence (the failover's), None when xcatd never went silent."""
+        return max(self.silences) if self.silences else None
 
 
 def bench_compute_nodes(count):
@@ -85,7 +88,7 @@ def define_bench_nodes(count):
     stanzas = "".join("%s:\n    objtype=node\n    groups=%s,all\n    ip=%s\n    mac=%s\n"
                       % (name, BENCH_GROUP, ip, mac) for name, ip, mac in nodes)
     cluster.xcat(active, "mkdef", "-z", "-f", stdin=stanzas, timeout=600)
-    block = "\n".join([HOSTS_BEGIN] + ["%s %s %s.lab.xcat" % (ip, name, name) for name, ip, _ in nodes]
+    block = "\n".join([HOSTS_BEGIN] + ["%s %s %s.%s" % (ip, name, name, DOMAIN) for name, ip, _ in nodes]
                       + [HOSTS_END]) + "\n"
     for node in cluster.NODES:
         remove_hosts_block(node)
@@ -95,6 +98,7 @@ def define_bench_nodes(count):
 def remove_bench_nodes():
     active = cluster.active_node()
     if active:
+        cluster.xcat(active, "makedhcp", "-d", BENCH_GROUP, check=False, timeout=600)
         cluster.xcat(active, "rmdef", "-t", "node", BENCH_GROUP, check=False, timeout=600)
         cluster.xcat(active, "rmdef", "-t", "network", "-o", BENCH_NETWORK, check=False)
     for node in cluster.NODES:
@@ -119,16 +123,17 @@ def journal(node, since, until):
         if not isinstance(message, str):
             continue
         when = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
-        if since <= when <= until + 1 and interesting(message):
+        if since <= when <= until + 1 and interesting(entry.get("SYSLOG_IDENTIFIER", ""), message):
             events.append((when, node, message))
     return events
 
 
-def interesting(message):
-    if "done in " in message and "xcat-services" in message:
+def interesting(identifier, message):
+    """The agent's "done in" lines (logged as "xcat-services(ID)") and Pacemaker's
+    lines about a member's operations."""
+    if "done in " in message and identifier.startswith("xcat-services("):
         return True
-    return any(event in message for event in PACEMAKER_EVENTS) and any(
-        member in message for member in ("xcat-shared", "xcat-vip", "xcat-pgsql-conf", "xcat-services"))
+    return any(event in message for event in PACEMAKER_EVENTS) and any(member in message for member in AGENTS)
 
 
 def operation_times(source, target):
@@ -139,7 +144,7 @@ def operation_times(source, target):
     for state in status.iter("node_state"):
         wanted = {source: "stop", target: "start"}.get(state.get("uname"))
         for resource in state.iter("lrm_resource"):
-            if not resource.get("id", "").startswith("xcat-") or resource.get("type", "").startswith("fence"):
+            if resource.get("id") not in AGENTS:
                 continue
             for op in resource.iter("lrm_rsc_op"):
                 if op.get("operation") == wanted:
@@ -164,9 +169,9 @@ def planned_failover(count, parallel):
     watch.start()
     began = time.time()
     cluster.start_group(target, timeout=600)
-    watch.join(timeout=600)
-    watch.finished.set()
     cluster.settle()
+    watch.finished.set()
+    watch.join(timeout=10)
     ended = time.time()
     events = sorted(journal(source, began, ended) + journal(target, began, ended))
     operations = operation_times(source, target)
@@ -178,8 +183,8 @@ def planned_failover(count, parallel):
     outage = watch.outage()
     print("  member operations (exec-time): " + ", ".join(
         "%s %.1f s" % item for item in sorted(operations.items(), key=lambda item: item[1], reverse=True)))
-    if outage is None:
-        print("  outage: not measured (xcatd never went silent or never came back)")
+    if outage is None or not work:
+        print("  outage: not measured (xcatd never went silent, or no member operation recorded)")
     else:
         print("  outage (xcatd silent on the VIP): %.1f s; sum of member operations: %.1f s; "
               "ratio %.2f (target <= %.1f)" % (outage, work, outage / work, TARGET_RATIO))

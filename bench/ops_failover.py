@@ -2,7 +2,7 @@
 """Benchmark: the operator commands on a live two-node Pacemaker cluster made of
 network namespaces (cluster-lab/xcathalab/nscluster.py: real corosync, pacemakerd,
 pcs, the generated configuration with the real xcat-shared, xcat-vip and
-xcat-pgsql-conf, and an xcatd stand-in on VIP:3001 in xcat-services' place).
+xcat-pgsql-conf, and a fake xcatd on VIP:3001 in xcat-services' place).
 
 Prints the median wall time of `xcatha status`, and of `xcatha failover` from
 the command to xcatd answering on the VIP: the running group moved with pcs,

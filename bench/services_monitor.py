@@ -25,7 +25,7 @@ import timing
 
 FAKE_SYSTEMCTL = """\
 #!/bin/sh
-# STAND-IN for systemctl (bench/services_monitor.py): canned `systemctl show` answers.
+# FAKE systemctl (bench/services_monitor.py): canned `systemctl show` answers.
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do shift; done
 [ $# -gt 0 ] && shift
 for unit in "$@"; do
@@ -44,7 +44,7 @@ RUNNING, STOPPED = "monitor, stack running", "probe, stack stopped"
 FAKE = "fake systemctl alone"
 
 
-def standin_directory(root, state):
+def fake_systemctl_directory(root, state):
     """A directory holding the fake systemctl whose units are ``state``."""
     directory = os.path.join(root, state)
     os.mkdir(directory)
@@ -62,8 +62,8 @@ def main():
     root = tempfile.mkdtemp(prefix="xcservices-bench-")
     try:
         agent = os.path.join(installed.install_agents(os.path.join(root, "ocf")), "xcat-services")
-        running = standin_directory(root, "active")
-        stopped = standin_directory(root, "inactive")
+        running = fake_systemctl_directory(root, "active")
+        stopped = fake_systemctl_directory(root, "inactive")
         env = installed.environment({}, 30000, path=running + ":" + installed.BARE_PATH)
         probe = installed.environment({}, 0, path=stopped + ":" + installed.BARE_PATH)
         show = [os.path.join(running, "systemctl"), "show", "--no-pager", "-p",

@@ -67,9 +67,7 @@ def start(services, **params):
 
 def test_start_brings_the_stack_up_in_order(services, fake_node):
     assert services("monitor", interval_ms=0).returncode == 7
-    began = time.monotonic()
     start(services)
-    assert time.monotonic() - began < 30
     assert unit_jobs(fake_node.calls()) == START_JOBS
     networks = fake_node.run("lsdef", "-t", "network", "-i", "mgtifname", "-c")
     assert networks.stdout == "127_0_0_0-255_0_0_0: mgtifname=lo\n"

@@ -13,7 +13,7 @@ this tree's agents installed (xcatha install-agents) in a temporary OCF root
 that each node overlays on /usr/lib/ocf.  xcat-shared binds directories of the
 temporary directory from a "shared storage" directory both nodes see, xcat-vip
 puts the VIP on eth0:0, xcat-pgsql-conf edits a PostgreSQL configuration kept
-on that storage.  Only xcat-services is replaced (see with_xcatd_standin).
+on that storage.  Only xcat-services is replaced, by a fake xcatd (see with_fake_xcatd).
 Fencing is a test fence agent that answers monitor but can never fence (a dead
 BMC), overlaid on /usr/sbin inside the nodes only: a lost node stays UNCLEAN
 until an admin confirms it is down.
@@ -42,7 +42,7 @@ PGSQL_DATA = "var/lib/pgsql/data"
 COROSYNC_CONF = """\
 totem {
   version: 2
-  cluster_name: opslive
+  cluster_name: nscluster
   transport: knet
   crypto_cipher: none
   crypto_hash: none
@@ -116,7 +116,7 @@ done
 case "$action" in
 metadata) cat <<'META'
 <?xml version="1.0" ?>
-<resource-agent name="fence_opslive" shortdesc="test fence agent that can never fence (a dead BMC)">
+<resource-agent name="fence_dead_bmc" shortdesc="test fence agent that can never fence (a dead BMC)">
 <parameters>
   <parameter name="action" unique="0" required="0"><getopt mixed="-o, --action=[action]"/>
     <content type="string" default="reboot"/><shortdesc lang="en">Fencing action</shortdesc></parameter>
@@ -131,7 +131,7 @@ metadata) cat <<'META'
 META
   exit 0 ;;
 monitor|status|list) exit 0 ;;
-*) echo "fence_opslive: the BMC does not answer" >&2; exit 1 ;;
+*) echo "fence_dead_bmc: the BMC does not answer" >&2; exit 1 ;;
 esac
 """
 PGSQL_FILES = {"postgresql.conf": "port = 5432\n", "pg_hba.conf": "local all all peer\n",
@@ -144,9 +144,9 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-# What xcatd does to a client that offers no certificate it accepts: it answers the
-# TLS hello with an alert and closes (xcatha failover waits for that answer).
-XCATD_STANDIN = """\
+# A fake xcatd: it does only what xcatd does to a client that offers no certificate it
+# accepts, answer the TLS hello with an alert and close (xcatha failover waits for that).
+FAKE_XCATD = """\
 import socket, sys
 server = socket.create_server((sys.argv[1], int(sys.argv[2])))
 while True:
@@ -161,11 +161,11 @@ while True:
 """
 
 
-def with_xcatd_standin(cib_text, script):
-    """The generated CIB with xcat-services run by a stand-in: these nodes have no
+def with_fake_xcatd(cib_text, script):
+    """The generated CIB with xcat-services replaced by a fake xcatd: these nodes have no
     systemd, so the real agent could start none of xCAT's services.  Under the same
     id, in the same place in the group and with the same operations,
-    ocf:heartbeat:anything runs ``script`` (XCATD_STANDIN) on VIP:3001."""
+    ocf:heartbeat:anything runs ``script`` (FAKE_XCATD) on VIP:3001."""
     root = ElementTree.fromstring(cib_text)
     services = root.find(".//group[@id='%s']/primitive[@id='xcat-services']" % GROUP)
     services.set("provider", "heartbeat")
@@ -174,7 +174,7 @@ def with_xcatd_standin(cib_text, script):
     attributes[:] = []
     for name, value in (("binfile", "/usr/bin/python3"),
                         ("cmdline_options", "%s %s %d" % (script, VIP, XCATD_PORT))):
-        ElementTree.SubElement(attributes, "nvpair", id="xcat-services-standin-" + name,
+        ElementTree.SubElement(attributes, "nvpair", id="xcat-services-fake-" + name,
                                name=name, value=value)
     return ElementTree.tostring(root, encoding="unicode")
 
@@ -240,7 +240,7 @@ class LiveCluster(object):
                           for number, (node, address) in enumerate(sorted(NODES.items()), 1))
         write(os.path.join(root, "etc/corosync/corosync.conf"), COROSYNC_CONF % entries)
         write(os.path.join(root, "var/lib/pacemaker/cib/cib.xml"), SEED_CIB)
-        write(os.path.join(root, "fence/fence_opslive"), FENCE_AGENT, 0o755)
+        write(os.path.join(root, "fence/fence_dead_bmc"), FENCE_AGENT, 0o755)
         run(["chown", "-R", "hacluster:haclient", os.path.join(root, "var/lib/pacemaker")])
 
     def start(self, name):
@@ -313,14 +313,14 @@ class LiveCluster(object):
                      "--shared-dir", self.shared_dir, "--directories", " ".join(self.directories()),
                      "--set", "pgsql.config_dir=" + os.path.join(self.directory, PGSQL_DATA)]
         for name, address in sorted(NODES.items()):
-            arguments += ["--node", "%s=%s" % (name, address), "--fence", name + "=fence_opslive"]
+            arguments += ["--node", "%s=%s" % (name, address), "--fence", name + "=fence_dead_bmc"]
         return arguments
 
     def configure(self):
         """The generated configuration, merged into the live CIB in one request."""
-        script = os.path.join(self.directory, "xcatd-standin.py")
-        write(script, XCATD_STANDIN)
-        cib = with_xcatd_standin(render(main_config(self.site_arguments()), "xml"), script)
+        script = os.path.join(self.directory, "fake-xcatd.py")
+        write(script, FAKE_XCATD)
+        cib = with_fake_xcatd(render(main_config(self.site_arguments()), "xml"), script)
         path = os.path.join(self.directory, "configuration.xml")
         write(path, ElementTree.tostring(ElementTree.fromstring(cib).find("configuration"),
                                          encoding="unicode"))

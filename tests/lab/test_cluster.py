@@ -104,8 +104,6 @@ def test_unplanned_failover_under_the_automatic_policy_moves_after_fencing(lab):
     cluster.failover(victim)
 
 
-
-
 def test_deleted_vip_is_detected_and_restored_in_place(lab):
     node = cluster.active_node()
     faults.inject("delete-vip")
@@ -143,10 +141,6 @@ def test_unmounted_shared_directory_is_detected(lab):
         cluster.failover(node)
     assert cluster.group_answers(node)
     pcs("resource", "cleanup", GROUP)
-
-
-
-
 
 
 def test_partition_never_puts_the_vip_on_both_nodes_and_the_active_node_wins(lab):

@@ -121,8 +121,6 @@ def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(
     assert xcatha(survivor, "failover", "--to", victim, "--wait", "180").rc == 0
 
 
-
-
 def test_check_on_the_lab_nodes(lab):
     by_key = check_results("xcatmn1")
     lab("xcatha check: " + "; ".join("%s %s %s" % (item["verdict"], name, node)

@@ -2,7 +2,8 @@
 the passive node watched, clean shutdowns and reboots, and ``xcatha check``
 failing with the fix for each deviation."""
 
-from support.labnodes import OTHER, check_results, failed_actions, has_vip, pcs, xcatha
+from support.labnodes import GROUP, OTHER, check_results, failed_actions, has_vip, pcs, xcatha
+from xcatha_ocf.ops import check
 from xcathalab import cluster
 from xcathalab.shell import run, wait_for
 
@@ -96,7 +97,7 @@ def test_xcatd_started_by_hand_on_the_passive_node_is_stopped_by_the_cluster(lab
     lab("xcatd started by hand on %s: stopped by the cluster after %.1f s" % (passive, stopped))
     cluster.settle()
     assert cluster.active_node() == active and cluster.group_answers(active)
-    pcs("resource", "cleanup", cluster.GROUP)
+    pcs("resource", "cleanup", GROUP)
 
 
 def test_the_vip_added_by_hand_on_the_passive_node_is_removed_by_the_cluster(lab):
@@ -114,24 +115,24 @@ def test_the_vip_added_by_hand_on_the_passive_node_is_removed_by_the_cluster(lab
     lab("VIP added by hand on %s: removed by the cluster after %.1f s" % (passive, removed))
     cluster.settle()
     assert all(kept) and cluster.active_node() == active and cluster.group_answers(active)
-    pcs("resource", "cleanup", cluster.GROUP)
+    pcs("resource", "cleanup", GROUP)
 
 
-def failures():
-    return {key: item["reason"] for key, item in check_results().items() if item["verdict"] == "FAIL"}
+def check_failures():
+    return {key: item["reason"] for key, item in check_results().items() if item["verdict"] == check.FAIL}
 
 
 def test_check_fails_on_an_enabled_unit_naming_node_prepare(lab):
     passive = OTHER[cluster.active_node()]
     cluster.on(passive, "systemctl", "enable", "xcatd")
     try:
-        failed = failures()
+        failed = check_failures()
         assert list(failed) == [("services not enabled at boot", passive)]
         assert "xcatd" in failed[("services not enabled at boot", passive)]
         assert "xcatha node prepare" in failed[("services not enabled at boot", passive)]
     finally:
         xcatha(passive, "node", "prepare")
-    assert failures() == {}
+    assert check_failures() == {}
 
 
 def edit_hosts(node, sed_expression):
@@ -146,34 +147,34 @@ def test_check_fails_on_a_missing_vip_name_with_the_line_to_add(lab):
     node = "xcatmn2"
     saved = edit_hosts(node, "/^%s /d" % cluster.VIP.replace(".", "\\."))
     try:
-        failed = failures()
+        failed = check_failures()
         assert "add a line '%s <the management node's name>' to /etc/hosts on %s" % (cluster.VIP, node) \
             in failed[("VIP in /etc/hosts", node)]
         assert ("/etc/hosts in sync", "xcatmn1, xcatmn2") in failed
     finally:
         cluster.on(node, "sh", "-c", "cat > /etc/hosts", stdin=saved)
-    assert failures() == {}
+    assert check_failures() == {}
 
 
 def test_check_fails_on_hosts_files_that_differ(lab):
     saved = edit_hosts("xcatmn2", "$a 172.30.77.99 stray-host")
     try:
-        failed = failures()
+        failed = check_failures()
         assert list(failed) == [("/etc/hosts in sync", "xcatmn1, xcatmn2")]
         assert "stray-host" in failed[("/etc/hosts in sync", "xcatmn1, xcatmn2")]
     finally:
         cluster.on("xcatmn2", "sh", "-c", "cat > /etc/hosts", stdin=saved)
-    assert failures() == {}
+    assert check_failures() == {}
 
 
 def test_check_fails_on_site_master_naming_a_node_with_the_chdef_that_fixes_it(lab):
     active = cluster.active_node()
     cluster.xcat(active, "chdef", "-t", "site", "master=" + cluster.NODES[active])
     try:
-        failed = failures()
+        failed = check_failures()
         reason = failed[("site table on the VIP", active)]
         assert "site.master is %s (%s's own address)" % (cluster.NODES[active], active) in reason
         assert "chdef -t site master=%s" % cluster.VIP in reason
     finally:
         cluster.xcat(active, "chdef", "-t", "site", "master=" + cluster.VIP)
-    assert failures() == {}
+    assert check_failures() == {}

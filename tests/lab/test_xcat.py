@@ -5,6 +5,7 @@ leaving nothing behind."""
 import pytest
 
 from support.labnodes import GROUP, failed_actions, pcs
+from xcatha_ocf.runtime import pgconf
 from xcathalab import cluster, faults
 from xcathalab.shell import wait_for
 
@@ -111,9 +112,10 @@ def test_client_networks_changed_by_pcs_resource_update_leave_no_old_line(lab):
 
 
 def managed_lines(node, path):
-    """The agent's managed block of ``path`` on ``node``."""
-    text = cluster.on(node, "cat", path).out
-    return "\n".join(line for line in text.splitlines() if "172.30.77." in line and not line.startswith("#"))
+    """The rules of the agent's managed block of ``path`` on ``node``."""
+    lines = cluster.on(node, "cat", path).out.splitlines()
+    block = lines[lines.index(pgconf.BEGIN) + 1:lines.index(pgconf.END)]
+    return "\n".join(line for line in block if not line.startswith("#"))
 
 
 def test_a_console_dropped_by_pcs_resource_update_is_stopped(lab):

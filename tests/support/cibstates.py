@@ -137,7 +137,6 @@ class SimulatedCluster(object):
 
     def __init__(self, cib, fail_start_on=None, failing_commands=()):
         self.cib = str(cib)
-        self.calls = []
         self.changes = []
         self.failing = ["xcat-shared_start_0@%s=1" % fail_start_on] if fail_start_on else []
         self.failing_commands = [list(argv) for argv in failing_commands]
@@ -146,7 +145,6 @@ class SimulatedCluster(object):
         return " ".join(argv)
 
     def run(self, argv, timeout, stdin=None, env=None):
-        self.calls.append(argv)
         if argv[0] in self.QUERIES:
             process = tool(argv, self.cib, check=False)
             return Result(argv, process.returncode, process.stdout, process.stderr)
@@ -154,7 +152,6 @@ class SimulatedCluster(object):
         return self.apply(argv)
 
     def start(self, argv, env=None):
-        self.calls.append(argv)
         self.changes.append(argv)
         return Finished(self.apply(argv))
 

@@ -137,4 +137,3 @@ class FakeNode(object):
     def remove(self):
         self.stop_units()
         shutil.rmtree(self.root, ignore_errors=True)
-

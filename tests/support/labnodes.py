@@ -14,9 +14,9 @@ def pcs(*argv, **kwargs):
     return cluster.pcs(*argv, timeout=120, **kwargs)
 
 
-def xcatha(node, *args, **kwargs):
+def xcatha(node, *args, timeout=300):
     """The xcatha command node/setup.sh installed in ``node``, run as an admin runs it."""
-    return cluster.on(node, "xcatha", *args, check=False, timeout=kwargs.get("timeout", 300))
+    return cluster.on(node, "xcatha", *args, check=False, timeout=timeout)
 
 
 def check_results(node="xcatmn1"):
@@ -34,7 +34,8 @@ def has_vip(node):
 
 def group_members_started_on(node):
     out = pcs("status", "resources", GROUP, check=False).out
-    return [line.split()[0].lstrip("*").strip() for line in out.splitlines() if "Started " + node in line]
+    # pcs 0.11: "    * xcat-vip\t(ocf:xcat:xcat-vip):\t Started xcatmn1"
+    return [line.replace("*", " ").split()[0] for line in out.splitlines() if "Started " + node in line]
 
 
 def mac_of(node):

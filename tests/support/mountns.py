@@ -12,8 +12,6 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 class MountNamespace(object):
     def __init__(self):
