@@ -102,7 +102,7 @@ def simulated_cluster():
     """``simulated_cluster(cib, fail_start_on=None, failing_commands=())``: an executor
     for the real Runner backed by a CIB file; queries go to the real crm_mon and
     cibadmin, cluster commands to real pcs -f / crm_resource and crm_simulate
-    executes their transition (``calls``, ``changes``, ``constraints()``)."""
+    executes their transition (``changes``, ``constraints()``)."""
     return cibstates.SimulatedCluster
 
 
@@ -292,14 +292,14 @@ def systemd_host():
 
 @pytest.fixture
 def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
-    """``services_agent(host, params=None, action="start", os_release="rhel", ...)``:
+    """``services_agent(host, params=None, action="start", os_release="rhel", role=None, ...)``:
     xcat-services on a FakeSystemdHost, with this host's files (os-release, boot id,
     /etc/postgresql, /run/xcatha) and its addresses and xcatd's port replaced."""
     from xcatha_ocf.agents import services
     from xcatha_ocf.runtime import bootstate, distro, netif, pgfiles, xcat
 
     def make(host, params=None, action="start", os_release="rhel", dry_run=False,
-             check_level=0, interval_ms=0, pg_versions=(), xcatd_answers=True,
+             check_level=0, interval_ms=0, role=None, pg_versions=(), xcatd_answers=True,
              addresses=(("eth0", "10.0.0.2", 24), ("eth0:0", "10.0.0.1", 24)), boot_id="boot-1"):
         (tmp_path / "os-release").write_text(OS_RELEASES[os_release])
         (tmp_path / "boot_id").write_text(boot_id + "\n")
@@ -318,6 +318,8 @@ def services_agent(tmp_path, monkeypatch, make_agent, fake_executor):
         environ.update({"OCF_RESKEY_CRM_meta_timeout": "600000",
                         "OCF_RESKEY_CRM_meta_interval": str(interval_ms),
                         "OCF_CHECK_LEVEL": str(check_level)})
+        if role:
+            environ["OCF_RESKEY_CRM_meta_role"] = role
         return make_agent(services.Services, environ, fake_executor(host.respond), action,
                           dry_run)
     return make

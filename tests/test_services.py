@@ -227,7 +227,7 @@ def test_parallel_failure_reports_the_failing_branch_after_both_finish(systemd_h
         start(agent)
     assert "makedns -n exited 1" in error.value.reason
     assert "makedhcp -a" in agent.run.executor.lines()
-    assert "systemctl start chronyd" not in agent.run.executor.lines()
+    assert "makeconservercf" not in agent.run.executor.lines()
 
 
 def test_a_failing_regeneration_fails_start_and_names_it(systemd_host, services_agent):
@@ -628,11 +628,22 @@ def test_services_found_where_no_start_ran_are_reported_running_to_be_stopped(sy
     host = systemd_host(RHEL_UNITS)
     host.units["xcatd"][0] = "active"
     host.units["named"][0] = "activating"      # still starting: a stray all the same
-    status, agent = monitor(services_agent, host, started=False, interval_ms=31000)
+    status, agent = monitor(services_agent, host, started=False, interval_ms=31000, role="Stopped")
     assert status == ExitStatus.SUCCESS
     assert ("running: xcatd (active), named (activating), but this node did not start it in "
             "this boot") in logged(agent)
     assert agent.run.executor.lines() == [RHEL_QUERY]      # no liveness check of a stray
+
+
+def test_where_the_group_runs_a_missing_record_hides_no_failure(systemd_host, services_agent):
+    """A Started-role monitor without a record (agents upgraded under the running group)
+    checks the units as always."""
+    host = systemd_host(RHEL_UNITS)
+    host.units["xcatd"][0] = "active"
+    status, agent = monitor(services_agent, host, started=False, interval_ms=30000)
+    assert status == ExitStatus.ERR_GENERIC
+    assert agent.reason.startswith("partly running: ")
+    assert "did not start it" not in logged(agent)
 
 
 def test_debian_cluster_start_conf_is_set_to_manual(systemd_host, services_agent, tmp_path):

@@ -52,6 +52,9 @@ class Site(object):
         return self.ns.mount_points(self.root)
 
 
+STOPPED_ROLE = {"OCF_RESKEY_CRM_meta_role": "Stopped"}   # the monitor of the passive node
+
+
 def reason(result):
     lines = [l for l in result.stderr.splitlines() if l.startswith("ocf-exit-reason:")]
     return lines[-1][len("ocf-exit-reason:"):] if lines else None
@@ -345,7 +348,7 @@ def test_symlinked_directory_is_refused(site, tmp_path):
 
 
 def test_a_failure_half_way_undoes_the_mounts_already_made(site, tmp_path):
-    """A stand-in mount(8) refuses the second bind; the first must be undone."""
+    """A fake mount(8) refuses the second bind; the first must be undone."""
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "mount").write_text('#!/bin/sh\ncase "$*" in *etc/xcat*) echo "mount: simulated failure" >&2;'
@@ -455,8 +458,18 @@ def test_a_bind_made_by_hand_where_no_start_ran_is_reported_running(site):
     the cluster unmounts it there (a second node writing to shared storage)."""
     site.ns.sh("mount --bind %s%s %s" % (site.shared_dir, site.directories[0],
                                           site.directories[0]))
-    result = site.monitor()
+    result = site.agent("monitor", extra=STOPPED_ROLE)
     assert result.returncode == 0
     assert "this node did not start it in this boot" in result.stderr
     assert site.agent("stop").returncode == 0
     assert site.mounted() == []
+
+
+def test_a_lost_bind_where_pacemaker_runs_the_group_fails_the_monitor_without_a_record(site):
+    """Where the group runs (a Started-role monitor), a missing record (agents upgraded
+    under the running group) hides no failure."""
+    site.ns.sh("mount --bind %s%s %s" % (site.shared_dir, site.directories[0],
+                                          site.directories[0]))
+    result = site.monitor()
+    assert result.returncode == 1
+    assert reason(result) == "not mounted: " + site.directories[1]

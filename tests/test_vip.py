@@ -278,8 +278,25 @@ def test_an_address_added_by_hand_where_no_start_ran_is_reported_running(net):
     """The VIP put on the passive node by hand, even without its label: the Stopped-role
     monitor reports it running so that the cluster removes it, not a failure."""
     ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0")
-    result = net.agent("monitor", interval_ms=11000)
+    result = net.agent("monitor", interval_ms=11000, extra={"OCF_RESKEY_CRM_meta_role": "Stopped"})
     assert result.returncode == 0
     assert "this node did not start it in this boot" in result.stderr
     assert net.agent("stop").returncode == 0
     assert vip_line(net.addresses()) == []
+
+
+def test_without_a_record_a_started_role_monitor_still_reports_a_failure(net):
+    """Where the group runs, a missing record (agents upgraded under it) hides nothing."""
+    ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0")
+    result = net.agent("monitor", interval_ms=10000)
+    assert result.returncode == 1
+    assert "did not start it" not in result.stderr
+
+
+def test_a_start_that_finds_the_vip_in_place_records_it(net):
+    ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0", "label", "mgt0:0")
+    assert bootstate.load(bootstate.path("test.vip")) is None
+    assert net.agent("start").returncode == 0
+    assert bootstate.load(bootstate.path("test.vip")) == {"ip": VIP, "nic": "mgt0"}
+    assert net.agent("stop").returncode == 0
+    assert bootstate.load(bootstate.path("test.vip")) is None

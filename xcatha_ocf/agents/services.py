@@ -430,7 +430,7 @@ class Services(ResourceAgent):
         if all(self.systemd.is_down(u) for u in units):
             self.log.debug("stopped: %s" % " ".join(units))
             return ExitStatus.NOT_RUNNING
-        if not record:
+        if self.is_stray(record):
             return self.stray("running: %s" % ", ".join(
                 "%s (%s)" % (u, self.systemd.active_state(u)) for u in units if not self.systemd.is_down(u)))
         not_up = [u for u in units if not self.systemd.is_up(u)]

@@ -238,7 +238,7 @@ class SharedDirectories(ResourceAgent):
                 return ExitStatus.NOT_RUNNING
             raise
         status, reason = self.state(mounts.read_mountinfo())
-        if status == ExitStatus.ERR_GENERIC and bootstate.load(self.record_path()) is None:
+        if status == ExitStatus.ERR_GENERIC and self.is_stray(bootstate.load(self.record_path())):
             return self.stray(reason)
         if status != ExitStatus.SUCCESS:
             raise OCFError(status, reason)

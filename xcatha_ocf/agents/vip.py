@@ -206,7 +206,7 @@ class VirtualIP(ResourceAgent):
         self.validate(full=False)
         status, reason = self.state()
         if status == ExitStatus.ERR_GENERIC and self.labels_holding_ip() \
-                and bootstate.load(self.record_path()) is None:
+                and self.is_stray(bootstate.load(self.record_path())):
             return self.stray(reason)
         if status != ExitStatus.SUCCESS:
             raise OCFError(status, reason)
@@ -218,6 +218,8 @@ class VirtualIP(ResourceAgent):
         status, reason = self.state()
         if status == ExitStatus.SUCCESS:
             self.log.info("%s; nothing to do" % reason)
+            if bootstate.load(self.record_path()) is None:   # it runs here now, by this start
+                self.save_record({"ip": self.params.ip, "nic": self.nic})
             return status
         self.refuse_link_down()
         if self.labels_holding_ip():

@@ -51,6 +51,7 @@ class Operation(object):
         self.check_level = self._check_level(environ.get("OCF_CHECK_LEVEL", "0"))
         self.instance = environ.get("OCF_RESOURCE_INSTANCE", "")
         self.node = environ.get("OCF_RESKEY_CRM_meta_on_node", "")
+        self.role = environ.get("OCF_RESKEY_CRM_meta_role", "")
 
     @staticmethod
     def _milliseconds(environ, key, default):
@@ -70,6 +71,11 @@ class Operation(object):
     def is_probe(self):
         """A monitor with interval 0 is Pacemaker's one-off probe."""
         return self.action == "monitor" and self.interval_ms == 0
+
+    @property
+    def expects_stopped(self):
+        """A probe or a role=Stopped monitor: Pacemaker does not run the resource here."""
+        return self.is_probe or self.action == "monitor" and self.role == "Stopped"
 
     def remaining(self):
         """Seconds left before Pacemaker's timeout, less a safety margin."""
@@ -190,11 +196,16 @@ class ResourceAgent(object):
         self.validate(full=True)
         return ExitStatus.SUCCESS
 
+    def is_stray(self, recorded):
+        """Whether what a monitor found here is a stray copy: a bind, an address or a
+        service someone started by hand where Pacemaker does not run the resource, and
+        no start ran here in this boot (no record).  Where Pacemaker runs it, a missing
+        record (agents upgraded under it) must hide no failure."""
+        return not recorded and self.op.expects_stopped
+
     def stray(self, reason):
-        """A monitor found part of the resource here although no start ran here in this
-        boot: a bind, an address or a service someone started by hand.  Reporting it as
-        running (not as failed) makes Pacemaker stop it here, where the resource must be
-        stopped, without counting a failure against this node."""
+        """Reporting a stray copy as running (not as failed) makes Pacemaker stop it here,
+        where the resource must be stopped, without counting a failure against this node."""
         self.log.warning("%s, but this node did not start it in this boot: reporting it "
                          "running, so that the cluster stops it here" % reason)
         return ExitStatus.SUCCESS
