@@ -10,7 +10,7 @@ import time
 import pytest
 
 from xcatha_ocf import install
-from xcatha_ocf.runtime import log, ocf
+from xcatha_ocf.runtime import files, log, ocf
 from xcatha_ocf.runtime.metadata import render
 from xcatha_ocf.runtime.ocf import Action, Operation, ResourceAgent
 from xcatha_ocf.runtime.params import Parameter, read_params
@@ -251,6 +251,33 @@ def test_replace_file_keeps_mode_and_owner(tmp_path):
     stat = target.stat()
     assert (stat.st_mode & 0o777, stat.st_uid, stat.st_gid) == (0o640, 65534, 65534)
     assert [p.name for p in tmp_path.iterdir()] == ["conf"]
+
+
+def test_a_symbolic_link_keeps_pointing_at_the_file_it_names(tmp_path):
+    """An admin's pg_hba.conf -> /srv/pg/pg_hba.conf stays a link; its file changes."""
+    runner, _ = make_runner()
+    (tmp_path / "real").write_text("a\n")
+    (tmp_path / "link").symlink_to("real")
+    runner.replace_files([(str(tmp_path / "link"), "b\n")])
+    assert os.readlink(tmp_path / "link") == "real"
+    assert (tmp_path / "real").read_text() == "b\n"
+
+
+def test_a_backup_copy_is_whole_or_absent(tmp_path, monkeypatch):
+    import shutil
+    source = tmp_path / "pg_hba.conf"
+    source.write_text("host all all 10.0.0.0/8 md5\n")
+    os.chmod(source, 0o640)
+    files.copy_preserving(str(source), str(tmp_path / "pg_hba.conf.orig"))
+    assert (tmp_path / "pg_hba.conf.orig").read_text() == source.read_text()
+    assert (tmp_path / "pg_hba.conf.orig").stat().st_mode & 0o777 == 0o640
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(shutil, "copy2", disk_full)
+    with pytest.raises(OSError):
+        files.copy_preserving(str(source), str(tmp_path / "second.orig"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pg_hba.conf", "pg_hba.conf.orig"]
 
 
 def test_logger_honours_logfile_facility_and_debug(tmp_path):

@@ -337,6 +337,23 @@ def test_stop_runs_in_reverse_and_keeps_going_past_failures(systemd_host, servic
     assert host.units["postgresql"][0] == "inactive"
 
 
+def test_a_failed_stop_keeps_the_record_for_the_next_stop(systemd_host, services_agent):
+    """Units that only the record names (the parameters changed since start) are
+    still stopped by the stop Pacemaker retries."""
+    host = systemd_host(RHEL_UNITS, failing={"systemctl stop conserver"})
+    start(services_agent(host, params={"mgtifname": "none"}))
+    narrowed = {"services": "postgresql xcatd named dhcpd chronyd", "console": "none",
+                "mgtifname": "none"}
+    with pytest.raises(OCFError):
+        services_agent(host, action="stop", params=narrowed).dispatch("stop")
+    assert host.units["conserver"][0] == "active"
+    host.failing.clear()
+    retry = services_agent(host, action="stop", params=narrowed)
+    assert retry.dispatch("stop") == ExitStatus.SUCCESS
+    assert host.units["conserver"][0] == "inactive"
+    assert not os.path.exists(retry.record_path)
+
+
 def test_stop_of_a_stopped_stack_succeeds_and_forgets_the_boot_record(systemd_host, services_agent):
     host = systemd_host(RHEL_UNITS)
     start(services_agent(host))

@@ -372,11 +372,12 @@ class PgsqlConf(ResourceAgent):
         failed: a failed stop would fence the node over a text file, and the VIP
         leaves this node with xcat-vip's stop anyway."""
         from xcatha_ocf.runtime import pgfiles
-        candidates = [self.recorded_files()]
-        try:
-            candidates.append(self.locate())
-        except (pgfiles.NotFound, OCFError) as missing:
-            self.log.info("%s; nothing to remove there" % missing.reason)
+        candidates = []
+        for find in (self.recorded_files, self.locate):
+            try:
+                candidates.append(find())
+            except (pgfiles.NotFound, OCFError) as missing:
+                self.log.info("%s; nothing to remove there" % missing.reason)
         done = set()
         for files in candidates:
             if files is not None and files.conf_path not in done:
@@ -429,6 +430,8 @@ class PgsqlConf(ResourceAgent):
             files = self.locate()
         except pgfiles.NotFound as missing:
             raise OCFError(ExitStatus.NOT_RUNNING, missing.reason)
+        except OCFError as error:   # a file of this node unreadable: recover here, not stop everywhere
+            raise OCFError(ExitStatus.ERR_GENERIC, error.reason)
         try:
             blocks = [pgconf.block_lines(files.conf_text, files.conf_path),
                       pgconf.block_lines(files.hba_text, files.hba_path)]
@@ -476,8 +479,12 @@ class PgsqlConf(ResourceAgent):
         for path, _ in changed:
             backup = pgfiles.backup_missing(path)
             if backup:
-                self.run.change("keep the original %s as %s" % (path, backup),
-                                lambda: files.copy_preserving(path, backup))
+                try:
+                    self.run.change("keep the original %s as %s" % (path, backup),
+                                    lambda: files.copy_preserving(path, backup))
+                except OSError as error:
+                    raise OCFError(status, "cannot keep the original %s as %s: %s; no file was "
+                                           "changed" % (path, backup, error.strerror or error))
         try:
             self.run.replace_files(changed, pgfiles.ENCODING, pgfiles.ERRORS)
         except files.FileChangeError as error:

@@ -384,16 +384,15 @@ class Services(ResourceAgent):
         whatever the parameters say now) and those the parameters name."""
         self.validate(full=False)
         started = self.read_record().get("units", "").split()
-        self.forget_record()
         if find_binary("systemctl") is None:
             self.log.info("systemctl is not installed, so no unit can be running")
-            return ExitStatus.SUCCESS
+            return self.stopped()
         try:
             self.inspect(also=started)
         except SystemdUnavailable as error:
             if error.not_booted:
                 self.log.info("systemd is not running, so no unit can be running")
-                return ExitStatus.SUCCESS
+                return self.stopped()
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)
         running = set(u for u in self.systemd.states if not self.systemd.is_down(u))
         managed = stack.ordered_units(self.units)
@@ -408,8 +407,12 @@ class Services(ResourceAgent):
                 break
             if not result.ok:
                 failures.append(result.summary())
-        if failures:
+        if failures:   # the record stays: the next stop still knows every unit start ran
             raise OCFError(ExitStatus.ERR_GENERIC, "stop failed: " + "; ".join(failures))
+        return self.stopped()
+
+    def stopped(self):
+        self.forget_record()
         return ExitStatus.SUCCESS
 
     def monitor(self):

@@ -84,12 +84,17 @@ def replace_together(changes, encoding=None, errors=None):
     beside it; only then are they renamed into place.  Should a rename still
     fail, the files already replaced get their old text back.  Raises
     FileChangeError naming the file and the cause; the files are then as before.
+    A symbolic link keeps pointing at its file: the file it names is replaced.
     """
+    changes = [(os.path.realpath(path), text) for path, text in changes]
     staged = []
     try:
         for path, text in changes:
-            staged.append((path, read_text(path, encoding, errors),
-                           stage(path, text, encoding, errors)))
+            try:
+                old_text = read_text(path, encoding, errors)
+            except (OSError, UnicodeError) as error:
+                raise FileChangeError(path, error)
+            staged.append((path, old_text, stage(path, text, encoding, errors)))
         committed = []
         for path, old_text, temporary in staged:
             try:
@@ -156,10 +161,21 @@ def fsync_directory(directory):
 
 
 def copy_preserving(source, target):
-    """Copy ``source`` to ``target`` with its mode, times, owner and group."""
+    """Copy ``source`` to ``target`` with its mode, times, owner and group, through a
+    fsync'ed temporary file renamed into place (OSError when it cannot)."""
     import shutil
-    temporary = target + ".tmp"
-    shutil.copy2(source, temporary)
-    status = os.stat(source)
-    os.chown(temporary, status.st_uid, status.st_gid)
-    os.rename(temporary, target)
+    import tempfile
+    fd, temporary = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".",
+                                     dir=os.path.dirname(os.path.abspath(target)))
+    os.close(fd)
+    try:
+        shutil.copy2(source, temporary)
+        status = os.stat(source)
+        os.chown(temporary, status.st_uid, status.st_gid)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.rename(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

@@ -48,8 +48,10 @@ def read_config(path):
         raise NotFound(ExitStatus.ERR_INSTALLED, "%s does not exist" % path)
     except PermissionError as error:
         raise OCFError(ExitStatus.ERR_PERM, "cannot read %s: %s" % (path, error.strerror))
-    except (IOError, OSError) as error:
+    except (IsADirectoryError, NotADirectoryError) as error:
         raise OCFError(ExitStatus.ERR_CONFIGURED, "cannot read %s: %s" % (path, error.strerror))
+    except OSError as error:   # EIO and the like: this node's trouble, not the configuration's
+        raise OCFError(ExitStatus.ERR_GENERIC, "cannot read %s: %s" % (path, error.strerror))
 
 
 def read_optional(path):
