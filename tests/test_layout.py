@@ -113,6 +113,15 @@ def test_install_agents_ships_the_runtime_and_the_agents_only(tmp_path):
     assert names == expected
 
 
+def test_install_agents_again_after_an_interrupted_install_leaves_one_copy(tmp_path):
+    lib = tmp_path / "lib" / "xcat"
+    install.install(str(tmp_path), out=lambda line: None)
+    (lib / "xcatha_ocf.old" / "agents").mkdir(parents=True)     # an install killed half-way
+    (lib / "xcatha_ocf.old" / "agents" / "stale.py").write_text("")
+    install.install(str(tmp_path), out=lambda line: None)
+    assert sorted(path.name for path in lib.iterdir()) == ["xcatha_ocf"]
+
+
 @pytest.mark.parametrize("agent", sorted(install.AGENTS))
 def test_each_installed_agent_imports_with_nothing_else_on_the_path(tmp_path, agent):
     """Only the installed runtime and the standard library: every module the agent

@@ -59,23 +59,25 @@ def replace_tree(target):
     """Copy the shipped part of the package to ``target`` as a whole: agents never
     see half a copy."""
     staging = tempfile.mkdtemp(prefix=".xcatha_ocf.", dir=os.path.dirname(target))
-    copy = os.path.join(staging, "xcatha_ocf")
-    os.mkdir(copy)
-    for name in SHIPPED:
-        source = os.path.join(PACKAGE_DIR, name)
-        if os.path.isdir(source):
-            shutil.copytree(source, os.path.join(copy, name),
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(source, os.path.join(copy, name))
-    compileall.compile_dir(copy, quiet=1, ddir=target)  # tracebacks name the final path
-    os.chmod(staging, 0o755)
-    old = target + ".old"
-    if os.path.exists(target):
-        os.rename(target, old)
-    os.rename(copy, target)
-    shutil.rmtree(old, ignore_errors=True)
-    os.rmdir(staging)
+    try:
+        copy = os.path.join(staging, "xcatha_ocf")
+        os.mkdir(copy)
+        for name in SHIPPED:
+            source = os.path.join(PACKAGE_DIR, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(copy, name),
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(source, os.path.join(copy, name))
+        compileall.compile_dir(copy, quiet=1, ddir=target)  # tracebacks name the final path
+        old = target + ".old"
+        shutil.rmtree(old, ignore_errors=True)               # left by an interrupted install
+        if os.path.exists(target):
+            os.rename(target, old)
+        os.rename(copy, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_executable(path, text):

@@ -39,13 +39,13 @@ def call(function, timeout):
 
 def _collect(pid, reader, deadline, timeout):
     import select
-    import signal
+    from xcatha_ocf.runtime.process import SIGKILL
     chunks = []
     while True:
         left = deadline - time.monotonic()
         ready = select.select([reader], [], [], max(left, 0))[0] if left > 0 else []
         if not ready:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, SIGKILL)
             os.waitpid(pid, os.WNOHANG)
             raise Hung("no answer within %gs" % timeout)
         chunk = os.read(reader, 65536)
