@@ -6,6 +6,7 @@ PID 1, no xCAT): they replace the *execution* of commands (an executor given to
 the real ``Runner``), never the runner's own logic, and are named as fakes.
 """
 
+import glob
 import io
 import os
 import sys
@@ -29,6 +30,17 @@ from xcathalab.nscluster import LiveCluster  # noqa: E402
 
 
 # -- agents as Pacemaker runs them -----------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def without_records_of_earlier_tests():
+    """The agents the tests run keep their records for this boot in the host's
+    /run/xcatha, under the instance name "test" (agentrun): a test whose namespace
+    went away with a resource started leaves its records, removed here."""
+    yield
+    from xcatha_ocf.runtime import bootstate
+    for path in glob.glob(bootstate.path("test.*")) + glob.glob(bootstate.path("*.test.parameters")):
+        os.unlink(path)
+
 
 @pytest.fixture(scope="session")
 def ocf_agent():

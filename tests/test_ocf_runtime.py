@@ -10,7 +10,7 @@ import time
 import pytest
 
 from xcatha_ocf import install
-from xcatha_ocf.runtime import files, log, ocf
+from xcatha_ocf.runtime import bootstate, files, log, ocf
 from xcatha_ocf.runtime.metadata import render
 from xcatha_ocf.runtime.ocf import Action, Operation, ResourceAgent
 from xcatha_ocf.runtime.params import Parameter, read_params
@@ -52,6 +52,13 @@ class Echo(ResourceAgent):
 
 def _bad(value):
     raise ValueError("mode must be a or b")
+
+
+@pytest.fixture(autouse=True)
+def run_dir(tmp_path, monkeypatch):
+    """Starts record their parameters for this boot: here, not in the host's /run."""
+    monkeypatch.setattr(bootstate, "RUN_DIR", str(tmp_path / "run"))
+    return tmp_path / "run"
 
 
 def run_main(argv, env, capsys):
@@ -159,6 +166,31 @@ def test_bad_configuration_stops_cleanly_and_probes_as_not_running(capsys):
     assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "0"}, capsys)[0] == 7
     assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "5000"}, capsys)[0] == 6
     assert run_main(["start"], {}, capsys)[0] == ExitStatus.ERR_CONFIGURED
+
+
+def test_a_configuration_spoiled_after_start_stops_what_that_start_did(capsys, tmp_path, run_dir):
+    """pcs resource update count=many under a started resource: its probe and its stop
+    run with the parameters of the start in this boot, not as "never started"."""
+    target = tmp_path / "started"
+    started = {"OCF_RESKEY_target": str(target), "OCF_RESOURCE_INSTANCE": "e1"}
+    spoiled = dict(started, OCF_RESKEY_count="many")
+    assert run_main(["start"], started, capsys)[0] == ExitStatus.SUCCESS
+    assert run_main(["monitor"], dict(spoiled, OCF_RESKEY_CRM_meta_interval="0"), capsys)[0] == 0
+    status, _, err = run_main(["stop"], spoiled, capsys)
+    assert status == ExitStatus.SUCCESS and not target.exists()
+    assert "got 'many'; stop with the parameters of its start in this boot" in err
+    assert list(run_dir.iterdir()) == []                  # the record goes with the stop
+    assert run_main(["stop"], spoiled, capsys)[0] == ExitStatus.SUCCESS
+
+
+def test_a_start_record_of_another_boot_does_not_count(capsys, tmp_path, run_dir, monkeypatch):
+    target = tmp_path / "started"
+    started = {"OCF_RESKEY_target": str(target), "OCF_RESOURCE_INSTANCE": "e1"}
+    assert run_main(["start"], started, capsys)[0] == ExitStatus.SUCCESS
+    monkeypatch.setattr(bootstate, "boot_id", lambda: "another boot")
+    status, _, err = run_main(["stop"], dict(started, OCF_RESKEY_count="many"), capsys)
+    assert status == ExitStatus.SUCCESS and target.exists()
+    assert "reporting it as not running" in err
 
 
 def test_start_runs_commands_and_dry_run_changes_nothing(capsys, tmp_path):

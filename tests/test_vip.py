@@ -293,6 +293,16 @@ def test_without_a_record_a_started_role_monitor_still_reports_a_failure(net):
     assert "did not start it" not in result.stderr
 
 
+def test_a_netmask_spoiled_under_the_started_vip_still_lets_stop_remove_it(net):
+    """pcs resource update cidr_netmask=33: stop and the probe use the start's parameters."""
+    assert net.agent("start").returncode == 0
+    assert net.agent("monitor", interval_ms=0, cidr_netmask="33").returncode == 0
+    result = net.agent("stop", cidr_netmask="33")
+    assert result.returncode == 0, result.stderr
+    assert "stop with the parameters of its start in this boot" in result.stderr
+    assert vip_line(net.addresses()) == []
+
+
 def test_a_start_that_finds_the_vip_in_place_records_it(net):
     ip("-n", net.node, "addr", "add", VIP + "/24", "dev", "mgt0", "label", "mgt0:0")
     assert bootstate.load(bootstate.path("test.vip")) is None

@@ -281,19 +281,77 @@ def process_environment():
 
 
 def run_action(agent_class, action, op, environ, logger):
+    if action == "start" and not op.dry_run:
+        save_parameters(agent_class, op, environ, logger)
     try:
-        params = read_params(agent_class.PARAMETERS, environ)
-        agent = agent_class(params, op, None, logger)
-        status = agent.dispatch(action)
+        status = run_with(agent_class, action, op, environ, logger)
     except OCFError as error:
         if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.is_probe):
             raise
-        # A resource with an unusable configuration cannot have been started: stop
-        # succeeds (a failed stop would fence the node) and a probe finds it stopped.
-        logger.warning("%s; reporting it as not running" % error.reason)
-        return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
+        status = run_as_started(agent_class, action, op, environ, logger, error.reason)
+    if action == "stop" and status == ExitStatus.SUCCESS and not op.dry_run:
+        from xcatha_ocf.runtime import bootstate
+        bootstate.remove(parameters_record(agent_class, op))
     logger.debug("%s %s returned %d (%s)" % (agent_class.NAME, action, status, status.name))
     return status
+
+
+def run_with(agent_class, action, op, environ, logger):
+    params = read_params(agent_class.PARAMETERS, environ)
+    return agent_class(params, op, None, logger).dispatch(action)
+
+
+def run_as_started(agent_class, action, op, environ, logger, reason):
+    """A stop or probe given an unusable configuration (``reason``).  If the parameters
+    changed since a start in this boot (pcs resource update, an upgrade that checks
+    more), what runs here was started with the recorded ones: it runs with those.
+    Otherwise nothing can have been started: stop succeeds (a failed stop would
+    fence the node) and a probe finds it stopped."""
+    started_with = started_parameters(agent_class, op, environ)
+    if started_with is not None:
+        logger.warning("%s; %s with the parameters of its start in this boot" % (reason, action))
+        try:
+            return run_with(agent_class, action, op, started_with, logger)
+        except OCFError as error:
+            if error.status != ExitStatus.ERR_CONFIGURED:
+                raise
+            reason = error.reason
+    logger.warning("%s; reporting it as not running" % reason)
+    return ExitStatus.SUCCESS if action == "stop" else ExitStatus.NOT_RUNNING
+
+
+def parameters_record(agent_class, op):
+    from xcatha_ocf.runtime import bootstate
+    return bootstate.path("%s.%s.parameters" % (agent_class.NAME, op.instance or "-"))
+
+
+def declared_values(agent_class, environ):
+    """The OCF_RESKEY_* variables of ``agent_class``'s parameters that ``environ`` sets."""
+    keys = ["OCF_RESKEY_" + param.name for param in agent_class.PARAMETERS]
+    return dict((key, environ[key]) for key in keys if key in environ)
+
+
+def save_parameters(agent_class, op, environ, logger):
+    """Record the parameters a start runs with, for a stop or probe given unusable ones
+    (without the record, such a stop reports the resource stopped)."""
+    from xcatha_ocf.runtime import bootstate, files
+    try:
+        bootstate.save(parameters_record(agent_class, op), declared_values(agent_class, environ))
+    except (OSError, ValueError, files.FileChangeError) as error:   # a multi-line value, no /run
+        logger.warning("cannot record the parameters of this start: %s" % error)
+
+
+def started_parameters(agent_class, op, environ):
+    """``environ`` with the parameters of this boot's start in place of its own, or None
+    when there was no such start or it ran with these very parameters."""
+    from xcatha_ocf.runtime import bootstate
+    recorded = bootstate.load(parameters_record(agent_class, op))
+    if recorded is None or recorded == declared_values(agent_class, environ):
+        return None
+    others = dict((key, value) for key, value in environ.items()
+                  if key not in declared_values(agent_class, environ))
+    others.update(recorded)
+    return others
 
 
 def fail(logger, status, reason, prefix=EXIT_REASON_PREFIX):
