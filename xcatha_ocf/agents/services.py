@@ -1,7 +1,7 @@
 """xcat-services: the xCAT service stack of the management-node HA procedure.
 
-Start brings up PostgreSQL, xcatd, DNS, DHCP, the time service and the console
-server in the documented order, waiting for PostgreSQL and xcatd to answer,
+Start brings up PostgreSQL, xcatd, DNS, DHCP and the console server in the
+documented order (the time service runs on both nodes, outside the group), waiting for PostgreSQL and xcatd to answer,
 sets the networks table's mgtifname to the virtual IP's label and regenerates
 DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a,
 makeconservercf or makegocons), every step bounded by the operation's
@@ -348,7 +348,7 @@ class Services(ResourceAgent):
         from xcatha_ocf.runtime import pgfiles
         change = pgfiles.boot_start_conf(self.units.get(stack.DATABASE, ""))
         if change:
-            self.run.replace_files([change])
+            self.run.replace_files([change], pgfiles.ENCODING, pgfiles.ERRORS)
             self.run(["systemctl", "daemon-reload"], timeout=stack.UNIT_TIMEOUT)
 
     def check_site_table(self, record):

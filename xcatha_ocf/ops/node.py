@@ -73,7 +73,7 @@ def prepare(runner, out, family=None):
             return 1
     changes = [change for change in map(pgfiles.boot_start_conf, cluster_units()) if change]
     try:
-        runner.replace_files(changes)
+        runner.replace_files(changes, pgfiles.ENCODING, pgfiles.ERRORS)
     except FileChangeError as error:
         out.write("xcatha node prepare: %s\n" % error)
         return 1

@@ -1,5 +1,6 @@
 """The one command runner of xcatha-ocf: agents, operator commands, the
-configuration generator and the lab all run processes through ``Runner``.
+configuration generator and the lab run processes through ``Runner`` (but for
+``xcatha shared init``'s copy, which takes as long as the data needs).
 
 A Runner decides *whether* and *how long*: no shell, a timeout on every command
 (bounded by the operation's remaining time in an agent), every command logged
