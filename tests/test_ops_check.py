@@ -34,13 +34,7 @@ SITE_ON_THE_VIP = "clustersite: master=192.0.2.10\nclustersite: nameservers=192.
 CFGLOC = "Pg:dbname=xcatdb;host=192.0.2.10|xcatadm|secret\n"
 
 
-@pytest.fixture
-def states(cluster_states):
-    """The simulated cluster states (conftest), read only here."""
-    return cluster_states
-
-
-class FakeNode(object):
+class FakeCheckedNode(object):
     """One management node: files under ``root``, canned tool answers."""
 
     def __init__(self, root, name, hosts=HOSTS, offset=0.0, units=UNITS_DISABLED, addresses="",
@@ -97,7 +91,7 @@ class FakeNode(object):
 
 
 class Local(object):
-    """This host (xcatmn1): cluster tools on the CIB file, the rest to its FakeNode."""
+    """This host (xcatmn1): cluster tools on the CIB file, the rest to its FakeCheckedNode."""
 
     def __init__(self, cib, node, fence_history=FENCED):
         self.cib = cib
@@ -119,12 +113,12 @@ class Local(object):
 
 @pytest.fixture
 def nodes(tmp_path):
-    return {name: FakeNode(tmp_path / name, name) for name in ("xcatmn1", "xcatmn2")}
+    return {name: FakeCheckedNode(tmp_path / name, name) for name in ("xcatmn1", "xcatmn2")}
 
 
-def run_checks(states, nodes, state="running_xcatmn1", **local):
+def run_checks(cluster_states, nodes, state="running_xcatmn1", **local):
     # dry-run runners: a check that changed anything would not reach the fake nodes
-    local_runner = Runner(Local(states[state], nodes["xcatmn1"], **local), dry_run=True)
+    local_runner = Runner(Local(cluster_states[state], nodes["xcatmn1"], **local), dry_run=True)
     results = check.run_checks(local_runner, lambda name: Runner(nodes[name], dry_run=True))
     return dict(((item.name, item.node), item) for item in results)
 
@@ -133,9 +127,9 @@ def verdicts(results):
     return dict((key, item.verdict) for key, item in results.items())
 
 
-def test_healthy_pair_passes(states, nodes):
+def test_healthy_pair_passes(cluster_states, nodes):
     nodes["xcatmn1"].write("/var/lib/pgsql/data/pg_hba.conf", "local all all peer\n")
-    results = run_checks(states, nodes)
+    results = run_checks(cluster_states, nodes)
     failing = [item for item in results.values() if item.verdict != check.PASS]
     assert failing == [] , failing
     assert results[("/etc/hosts in sync", "xcatmn1, xcatmn2")].reason == "4 entries, identical"
@@ -161,29 +155,29 @@ def test_healthy_pair_passes(states, nodes):
         "on the shared storage: /var/lib/pgsql/data/pg_hba.conf, mounted on xcatmn1"
 
 
-def test_hosts_out_of_sync_fail_with_the_difference(states, nodes):
+def test_hosts_out_of_sync_fail_with_the_difference(cluster_states, nodes):
     nodes["xcatmn2"].write("/etc/hosts", HOSTS + "192.0.2.50 cn50\n")
-    item = run_checks(states, nodes)[("/etc/hosts in sync", "xcatmn1, xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("/etc/hosts in sync", "xcatmn1, xcatmn2")]
     assert item.verdict == check.FAIL and item.reason == "only on xcatmn2: 192.0.2.50 cn50"
 
 
-def test_hosts_comments_and_spacing_do_not_matter(states, nodes):
+def test_hosts_comments_and_spacing_do_not_matter(cluster_states, nodes):
     nodes["xcatmn2"].write("/etc/hosts", "# managed by xCAT\n" + HOSTS.replace(" ", "\t") + "\n")
-    assert run_checks(states, nodes)[("/etc/hosts in sync", "xcatmn1, xcatmn2")].verdict == check.PASS
+    assert run_checks(cluster_states, nodes)[("/etc/hosts in sync", "xcatmn1, xcatmn2")].verdict == check.PASS
 
 
-def test_vip_missing_from_hosts_fails_naming_the_line_to_add(states, nodes):
+def test_vip_missing_from_hosts_fails_naming_the_line_to_add(cluster_states, nodes):
     for node in nodes.values():
         node.write("/etc/hosts", "192.0.2.11 xcatmn1\n192.0.2.12 xcatmn2\n")
-    item = run_checks(states, nodes)[("VIP in /etc/hosts", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("VIP in /etc/hosts", "xcatmn2")]
     assert item.verdict == check.FAIL
     assert item.reason == ("192.0.2.10 has no name: add a line '192.0.2.10 <the management "
                            "node's name>' to /etc/hosts on xcatmn2")
 
 
-def test_a_resolver_that_does_not_ask_the_vip_warns(states, nodes):
+def test_a_resolver_that_does_not_ask_the_vip_warns(cluster_states, nodes):
     nodes["xcatmn2"].write("/etc/resolv.conf", "nameserver 8.8.8.8\n")
-    item = run_checks(states, nodes)[("resolver", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("resolver", "xcatmn2")]
     assert item.verdict == check.WARN
     assert item.reason.startswith("nameservers 8.8.8.8: xCAT's named answers on 192.0.2.10; put "
                                   "'nameserver 192.0.2.10' first")
@@ -195,19 +189,19 @@ def test_a_resolver_that_does_not_ask_the_vip_warns(states, nodes):
     (SITE_ON_THE_VIP, CFGLOC.replace("192.0.2.10", "192.0.2.12"),
      "cfgloc's host is 192.0.2.12 (xcatmn2's own address)"),
 ])
-def test_a_site_table_naming_a_node_fails_with_the_fix(states, nodes, site, cfgloc, wrong):
+def test_a_site_table_naming_a_node_fails_with_the_fix(cluster_states, nodes, site, cfgloc, wrong):
     nodes["xcatmn1"].site = site
     nodes["xcatmn1"].write("/etc/xcat/cfgloc", cfgloc)
-    item = run_checks(states, nodes)[("site table on the VIP", "xcatmn1")]
+    item = run_checks(cluster_states, nodes)[("site table on the VIP", "xcatmn1")]
     assert item.verdict == check.FAIL
     assert item.reason == ("%s: set them to 192.0.2.10 (chdef -t site master=192.0.2.10 "
                            "nameservers=192.0.2.10; host=192.0.2.10 in /etc/xcat/cfgloc)" % wrong)
 
 
 @pytest.mark.parametrize("offset, verdict", [(0.0, "PASS"), (2.0, "WARN"), (-30.0, "FAIL")])
-def test_clock_offset(states, nodes, offset, verdict):
+def test_clock_offset(cluster_states, nodes, offset, verdict):
     nodes["xcatmn2"].offset = offset
-    item = run_checks(states, nodes)[("clock in sync", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("clock in sync", "xcatmn2")]
     assert item.verdict == verdict
     assert abs(float(item.reason.split()[0]) - offset) < 0.5
 
@@ -223,42 +217,42 @@ def test_clock_offset(states, nodes, offset, verdict):
     ("/etc/sysconfig/network-scripts/ifcfg-eth0", "IPADDR=192.0.2.100\n", "PASS"),
     ("/etc/network/interfaces", "# old: address 192.0.2.10\naddress 192.0.2.12/24\n", "PASS"),
 ])
-def test_vip_in_persistent_network_configuration(states, nodes, path, text, verdict):
+def test_vip_in_persistent_network_configuration(cluster_states, nodes, path, text, verdict):
     nodes["xcatmn2"].write(path, text)
-    item = run_checks(states, nodes)[("VIP not persistent", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("VIP not persistent", "xcatmn2")]
     assert item.verdict == verdict
     if verdict == "FAIL":
         assert item.reason.startswith("192.0.2.10 configured in %s:" % path)
 
 
-def test_vip_up_outside_the_cluster_fails(states, nodes):
+def test_vip_up_outside_the_cluster_fails(cluster_states, nodes):
     nodes["xcatmn2"].addresses = "2: eth0    inet 192.0.2.10/24 brd 192.0.2.255 scope global secondary eth0:0\n"
     nodes["xcatmn1"].addresses = nodes["xcatmn2"].addresses
-    results = run_checks(states, nodes)
+    results = run_checks(cluster_states, nodes)
     assert results[("VIP only where the cluster put it", "xcatmn2")].verdict == check.FAIL
     assert results[("VIP only where the cluster put it", "xcatmn1")].verdict == check.PASS
 
 
-def test_services_enabled_at_boot_fail(states, nodes):
+def test_services_enabled_at_boot_fail(cluster_states, nodes):
     nodes["xcatmn2"].units = "xcatd.service enabled enabled\npostgresql.service enabled enabled\n" \
                              "postgresql@.service indirect enabled\n"
-    item = run_checks(states, nodes)[("services not enabled at boot", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("services not enabled at boot", "xcatmn2")]
     assert item.verdict == check.FAIL
     assert item.reason == ("enabled: xcatd.service, postgresql.service: they would start outside "
                            "the cluster; run xcatha node prepare there")
 
 
-def test_a_debian_cluster_started_by_start_conf_fails(states, nodes):
+def test_a_debian_cluster_started_by_start_conf_fails(cluster_states, nodes):
     """systemctl list-unit-files does not show it: postgresql-common's generator does."""
     nodes["xcatmn2"].write("/etc/postgresql/15/main/start.conf", "# comment\nauto\n")
-    item = run_checks(states, nodes)[("services not enabled at boot", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("services not enabled at boot", "xcatmn2")]
     assert item.verdict == check.FAIL
     assert item.reason.startswith("enabled: /etc/postgresql/15/main/start.conf (auto)")
 
 
-def test_shared_device_missing_fails(states, nodes):
+def test_shared_device_missing_fails(cluster_states, nodes):
     nodes["xcatmn2"].device_type = ""
-    assert run_checks(states, nodes)[("shared storage", "xcatmn2")].verdict == check.FAIL
+    assert run_checks(cluster_states, nodes)[("shared storage", "xcatmn2")].verdict == check.FAIL
 
 
 def test_shared_storage_commands_by_device_kind():
@@ -269,50 +263,50 @@ def test_shared_storage_commands_by_device_kind():
                                                        "--target", "/gpfs/xcat"]
 
 
-def test_pgsql_config_missing_everywhere(states, nodes):
-    results = run_checks(states, nodes)
+def test_pgsql_config_missing_everywhere(cluster_states, nodes):
+    results = run_checks(cluster_states, nodes)
     assert results[("PostgreSQL configuration", "xcatmn1")].verdict == check.FAIL   # runs the group
     assert results[("PostgreSQL configuration", "xcatmn2")].verdict == check.WARN
 
 
-def test_pgsql_config_found_on_debian_layout(states, nodes):
+def test_pgsql_config_found_on_debian_layout(cluster_states, nodes):
     nodes["xcatmn2"].write("/etc/postgresql/15/main/pg_hba.conf", "")
-    item = run_checks(states, nodes)[("PostgreSQL configuration", "xcatmn2")]
+    item = run_checks(cluster_states, nodes)[("PostgreSQL configuration", "xcatmn2")]
     assert (item.verdict, item.reason) == (check.PASS, "/etc/postgresql/15/main/pg_hba.conf")
 
 
-def test_fencing_never_tested_warns_and_failed_fencing_fails(states, nodes):
+def test_fencing_never_tested_warns_and_failed_fencing_fails(cluster_states, nodes):
     history = FENCED.replace('target="xcatmn2"', 'target="other"').replace(
         'status="success" delegate="xcatmn2"', 'status="failed" exit-reason="timed out" delegate="xcatmn2"')
-    results = run_checks(states, nodes, fence_history=history)
+    results = run_checks(cluster_states, nodes, fence_history=history)
     assert results[("fencing tested", "xcatmn2")].verdict == check.WARN
     assert "pcs stonith fence xcatmn2" in results[("fencing tested", "xcatmn2")].reason
     assert results[("fencing tested", "xcatmn1")] == check.Check(
         check.FAIL, "fencing tested", "xcatmn1", "fencing xcatmn1 failed: timed out")
 
 
-def test_fencing_disabled_fails(states, nodes, tmp_path, cib_tool):
+def test_fencing_disabled_fails(cluster_states, nodes, tmp_path, cib_tool):
     path = str(tmp_path / "nofence.xml")
-    cib_tool(["cp", states["running_xcatmn1"], path], path)
+    cib_tool(["cp", cluster_states["running_xcatmn1"], path], path)
     cib_tool(["crm_attribute", "--type", "crm_config", "--name", "stonith-enabled", "--update", "false"], path)
     results = check.run_checks(Runner(Local(path, nodes["xcatmn1"])), lambda name: Runner(nodes[name]))
     (fencing,) = [item for item in results if item.name == "fencing configured"]
     assert fencing.verdict == check.FAIL and "stonith-enabled=false" in fencing.reason
 
 
-def test_unreachable_peer_fails_and_is_not_checked_further(states, nodes):
+def test_unreachable_peer_fails_and_is_not_checked_further(cluster_states, nodes):
     nodes["xcatmn2"].reachable = False
-    results = run_checks(states, nodes)
+    results = run_checks(cluster_states, nodes)
     assert results[("ssh", "xcatmn2")].verdict == check.FAIL
     assert nodes["xcatmn2"].calls == [["true"]]
     assert not [key for key in results if key[1] == "xcatmn2" and key[0] != "ssh"
                 and not key[0].startswith("fencing")]
 
 
-def test_cli_table_and_exit_code(states, nodes):
+def test_cli_table_and_exit_code(cluster_states, nodes):
     out = io.StringIO()
     args = SimpleNamespace(json=False, group=GROUP)
-    code = check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
+    code = check.run(args, Runner(Local(cluster_states["running_xcatmn1"], nodes["xcatmn1"])),
                      lambda name: Runner(nodes[name]), out)
     text = out.getvalue()
     assert code == 1   # xcatmn1 has no pg_hba.conf while it runs the group
@@ -321,17 +315,17 @@ def test_cli_table_and_exit_code(states, nodes):
     assert re.search(r"\n\d+ passed, \d+ warnings, 1 failed\n$", text)
 
 
-def test_a_manual_confirmation_is_not_a_fencing_test(states, nodes):
+def test_a_manual_confirmation_is_not_a_fencing_test(cluster_states, nodes):
     history = FENCED.replace('delegate="xcatmn1"', 'delegate="a human"')
-    item = run_checks(states, nodes, fence_history=history)[("fencing tested", "xcatmn2")]
+    item = run_checks(cluster_states, nodes, fence_history=history)[("fencing tested", "xcatmn2")]
     assert item.verdict == check.WARN and item.reason.startswith("only confirmed by hand")
 
 
-def test_cli_json(states, nodes):
+def test_cli_json(cluster_states, nodes):
     import json
     out = io.StringIO()
     args = SimpleNamespace(json=True, group=GROUP)
-    check.run(args, Runner(Local(states["running_xcatmn1"], nodes["xcatmn1"])),
+    check.run(args, Runner(Local(cluster_states["running_xcatmn1"], nodes["xcatmn1"])),
                      lambda name: Runner(nodes[name]), out)
     rows = json.loads(out.getvalue())
     assert [row["verdict"] for row in rows if row["name"] == "clock in sync"] == ["PASS"]

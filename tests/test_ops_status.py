@@ -6,16 +6,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
-import pytest
-
 from xcatha_ocf.ops import cluster, status
 from xcatha_ocf.runtime.runner import Runner
-
-
-@pytest.fixture
-def states(cluster_states):
-    """The simulated cluster states (conftest), read only here."""
-    return cluster_states
 
 
 def describe(path):
@@ -31,23 +23,23 @@ def start_times(path, node):
             if op.get("operation") == "start" and op.get("id", "").startswith("xcat-shared_")]
 
 
-def test_group_running_on_xcatmn1(states):
-    report = describe(states["running_xcatmn1"])
+def test_group_running_on_xcatmn1(cluster_states):
+    report = describe(cluster_states["running_xcatmn1"])
     assert report["group"]["state"] == "started"
     assert report["group"]["node"] == "xcatmn1"
     assert [(item["id"], item["role"], item["nodes"]) for item in report["resources"]] == [
         ("xcat-shared", "Started", ["xcatmn1"]), ("xcat-vip", "Started", ["xcatmn1"]),
         ("xcat-pgsql-conf", "Started", ["xcatmn1"]), ("xcat-services", "Started", ["xcatmn1"])]
-    assert report["vip"] == {"resource": "xcat-vip", "address": states.vip, "nodes": ["xcatmn1"]}
+    assert report["vip"] == {"resource": "xcat-vip", "address": cluster_states.vip, "nodes": ["xcatmn1"]}
     change = report["group"]["last_change"]
     assert change["event"] == "started" and change["node"] == "xcatmn1"
-    assert change["epoch"] == max(start_times(states["running_xcatmn1"], "xcatmn1"))
+    assert change["epoch"] == max(start_times(cluster_states["running_xcatmn1"], "xcatmn1"))
     assert [node["state"] for node in report["nodes"]] == ["online", "online"]
     assert report["failures"] == [] and report["warnings"] == []
 
 
-def test_stopped_after_crash(states):
-    report = describe(states["crashed_fenced"])
+def test_stopped_after_crash(cluster_states):
+    report = describe(cluster_states["crashed_fenced"])
     assert report["group"]["state"] == "stopped" and report["group"]["node"] is None
     assert report["vip"]["nodes"] == []
     assert report["nodes"][0] == {"name": "xcatmn1", "state": "offline", "dc": True}
@@ -57,40 +49,40 @@ def test_stopped_after_crash(states):
     assert "xcat-group stopped" in text and "nobody (VIP down)" in text and "Last move: unknown" in text
 
 
-def test_standby_offline_and_pending_nodes(states):
-    assert [node["state"] for node in describe(states["standby_xcatmn2"])["nodes"]] == ["online", "standby"]
-    assert [node["state"] for node in describe(states["offline_xcatmn2"])["nodes"]] == ["online", "offline"]
+def test_standby_offline_and_pending_nodes(cluster_states):
+    assert [node["state"] for node in describe(cluster_states["standby_xcatmn2"])["nodes"]] == ["online", "standby"]
+    assert [node["state"] for node in describe(cluster_states["offline_xcatmn2"])["nodes"]] == ["online", "offline"]
     # crm_mon calls this node online and in standby too; it is pending
-    assert [node["state"] for node in describe(states["pacemaker_stopped_xcatmn2"])["nodes"]] == \
+    assert [node["state"] for node in describe(cluster_states["pacemaker_stopped_xcatmn2"])["nodes"]] == \
         ["online", "pending"]
 
 
-def test_unclean_node_makes_the_group_state_unknown(states):
-    report = describe(states["unclean_xcatmn1"])
+def test_unclean_node_makes_the_group_state_unknown(cluster_states):
+    report = describe(cluster_states["unclean_xcatmn1"])
     assert report["nodes"][0]["state"] == "UNCLEAN"
     assert report["group"] == dict(report["group"], state="unknown", node="xcatmn1")
     assert any("xcatmn1 is UNCLEAN" in warning for warning in report["warnings"])
     assert "(last known: that node is lost)" in status.render(report)
 
 
-def test_failed_operation_with_exit_reason(states):
-    report = describe(states["failed_monitor"])
+def test_failed_operation_with_exit_reason(cluster_states):
+    report = describe(cluster_states["failed_monitor"])
     (failure,) = report["failures"]
     assert failure == dict(failure, resource="xcat-services", operation="monitor", interval_ms=30000,
-                           node="xcatmn1", exit_code=1, exit_status="error", exit_reason=states.failed_reason)
+                           node="xcatmn1", exit_code=1, exit_status="error", exit_reason=cluster_states.failed_reason)
     assert failure["time"].endswith("Z")
     # Pacemaker restarted that member in place: not a move of the group.
     assert report["group"]["state"] == "started"
     assert report["group"]["last_change"]["operation"] == "xcat-shared start"
     assert ("xcat-services monitor (every 30s) on xcatmn1 at %s: error (rc 1): %s"
-            % (failure["time"], states.failed_reason)) in status.render(report)
+            % (failure["time"], cluster_states.failed_reason)) in status.render(report)
 
 
-def test_leftover_move_constraint_and_maintenance_are_flagged(states):
-    warnings = describe(states["leftover_constraint"])["warnings"]
+def test_leftover_move_constraint_and_maintenance_are_flagged(cluster_states):
+    warnings = describe(cluster_states["leftover_constraint"])["warnings"]
     assert any("cli-ban-xcat-group-on-xcatmn2" in warning and "pcs resource clear xcat-group" in warning
                for warning in warnings)
-    assert any("maintenance mode" in warning for warning in describe(states["maintenance"])["warnings"])
+    assert any("maintenance mode" in warning for warning in describe(cluster_states["maintenance"])["warnings"])
 
 
 def xcatha(args, cib):
@@ -99,15 +91,15 @@ def xcatha(args, cib):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
 
 
-def test_cli_json_and_exit_codes(states):
-    result = xcatha(["status", "--json"], states["running_xcatmn1"])
+def test_cli_json_and_exit_codes(cluster_states):
+    result = xcatha(["status", "--json"], cluster_states["running_xcatmn1"])
     assert result.returncode == 0
     assert json.loads(result.stdout)["vip"]["nodes"] == ["xcatmn1"]
-    assert xcatha(["status"], states["crashed_fenced"]).returncode == 3
+    assert xcatha(["status"], cluster_states["crashed_fenced"]).returncode == 3
 
 
-def test_cli_plain_text_when_not_a_terminal(states):
-    result = xcatha(["status"], states["running_xcatmn1"])
+def test_cli_plain_text_when_not_a_terminal(cluster_states):
+    result = xcatha(["status"], cluster_states["running_xcatmn1"])
     assert "\033[" not in result.stdout
     assert "Group:     xcat-group started on xcatmn1" in result.stdout
     assert "xcat-vip         Started  xcatmn1  ocf:xcat:xcat-vip" in result.stdout
@@ -128,7 +120,7 @@ def test_cluster_not_running_is_an_error_not_a_traceback(tmp_path):
     assert result.stderr.startswith("xcatha status: ") and "Traceback" not in result.stderr
 
 
-def test_disabled_member_is_flagged(states):
-    report = describe(states["member_disabled"])
+def test_disabled_member_is_flagged(cluster_states):
+    report = describe(cluster_states["member_disabled"])
     assert report["group"]["state"] == "partial"
     assert "xcat-services is disabled (target-role=Stopped)" in report["warnings"]

@@ -8,15 +8,12 @@ import time
 
 import pytest
 
+from support.netns import ip
 from xcatha_ocf.runtime import bootstate
 
 VIP = "192.0.2.10"
 NODE_IP = "192.0.2.1"
 PEER_IP = "192.0.2.2"
-
-
-def ip(*args, check=True):
-    return subprocess.run(["ip"] + list(args), capture_output=True, text=True, check=check).stdout
 
 
 class Net(object):
