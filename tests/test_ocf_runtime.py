@@ -165,6 +165,8 @@ def test_bad_configuration_stops_cleanly_and_probes_as_not_running(capsys):
     assert run_main(["stop"], {}, capsys)[0] == ExitStatus.SUCCESS
     assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "0"}, capsys)[0] == 7
     assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "5000"}, capsys)[0] == 6
+    assert run_main(["monitor"], {"OCF_RESKEY_CRM_meta_interval": "5000",    # on a passive node
+                                  "OCF_RESKEY_CRM_meta_role": "Stopped"}, capsys)[0] == 7
     assert run_main(["start"], {}, capsys)[0] == ExitStatus.ERR_CONFIGURED
 
 

@@ -577,6 +577,18 @@ def test_without_systemd_validate_and_start_say_it_is_missing(systemd_host, serv
     assert error.value.reason.startswith("systemd is not running on this node (systemctl show")
 
 
+@pytest.mark.parametrize("interval_ms, role, expected", [
+    (0, None, ExitStatus.NOT_RUNNING),                  # a probe
+    (31000, "Stopped", ExitStatus.NOT_RUNNING),         # the passive node's monitor
+    (30000, None, ExitStatus.ERR_GENERIC)])             # where the group runs
+def test_a_monitor_without_systemd_fails_only_where_the_group_runs(
+        systemd_host, services_agent, interval_ms, role, expected):
+    host = systemd_host(RHEL_UNITS)
+    host.failing.add(RHEL_QUERY)
+    status, _ = monitor(services_agent, host, interval_ms=interval_ms, role=role)
+    assert status == expected
+
+
 def test_stop_stops_what_start_started_after_the_units_changed(systemd_host, services_agent):
     """pcs resource update services=...: the recorded units are stopped too."""
     host = systemd_host(RHEL_UNITS)

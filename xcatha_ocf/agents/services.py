@@ -418,13 +418,13 @@ class Services(ResourceAgent):
     def monitor(self):
         self.validate(full=False)
         if find_binary("systemctl") is None:
-            if self.op.is_probe:
+            if self.op.expects_stopped:
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_INSTALLED, "systemctl is not installed")
         try:
             self.inspect()
         except SystemdUnavailable as error:
-            if self.op.is_probe:
+            if self.op.expects_stopped:
                 self.log.info("cannot ask systemd (%s); reporting not running" % error.reason)
                 return ExitStatus.NOT_RUNNING
             raise OCFError(ExitStatus.ERR_GENERIC, "cannot ask systemd: %s" % error.reason)

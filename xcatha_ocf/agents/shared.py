@@ -234,7 +234,7 @@ class SharedDirectories(ResourceAgent):
         try:
             self.validate(full=False)
         except OCFError:
-            if self.op.is_probe:
+            if self.op.expects_stopped:
                 return ExitStatus.NOT_RUNNING
             raise
         status, reason = self.state(mounts.read_mountinfo())

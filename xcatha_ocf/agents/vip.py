@@ -182,7 +182,7 @@ class VirtualIP(ResourceAgent):
         labels = self.labels_holding_ip()
         ours = [l for l in labels if not self.nic or netif.device_of(l) == self.nic]
         if not ours:
-            if self.nic and not self.op.is_probe and not netif.link_exists(self.nic):
+            if self.nic and not self.op.expects_stopped and not netif.link_exists(self.nic):
                 return ExitStatus.ERR_GENERIC, "interface %s is gone" % self.nic
             if labels:
                 return ExitStatus.NOT_RUNNING, "%s is on %s, not on %s" % (

@@ -286,7 +286,7 @@ def run_action(agent_class, action, op, environ, logger):
     try:
         status = run_with(agent_class, action, op, environ, logger)
     except OCFError as error:
-        if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.is_probe):
+        if error.status != ExitStatus.ERR_CONFIGURED or not (action == "stop" or op.expects_stopped):
             raise
         status = run_as_started(agent_class, action, op, environ, logger, error.reason)
     if action == "stop" and status == ExitStatus.SUCCESS and not op.dry_run:
@@ -302,11 +302,12 @@ def run_with(agent_class, action, op, environ, logger):
 
 
 def run_as_started(agent_class, action, op, environ, logger, reason):
-    """A stop or probe given an unusable configuration (``reason``).  If the parameters
-    changed since a start in this boot (pcs resource update, an upgrade that checks
-    more), what runs here was started with the recorded ones: it runs with those.
-    Otherwise nothing can have been started: stop succeeds (a failed stop would
-    fence the node) and a probe finds it stopped."""
+    """A stop, or a monitor where Pacemaker does not run the resource (a probe, a
+    role=Stopped monitor), given an unusable configuration (``reason``).  If the
+    parameters changed since a start in this boot (pcs resource update, an upgrade
+    that checks more), what runs here was started with the recorded ones: it runs with
+    those.  Otherwise nothing can have been started: stop succeeds (a failed stop
+    would fence the node) and the monitor finds it stopped."""
     started_with = started_parameters(agent_class, op, environ)
     if started_with is not None:
         logger.warning("%s; %s with the parameters of its start in this boot" % (reason, action))
