@@ -158,12 +158,14 @@ def operation_times(source, target):
 
 
 def step_times(events, until=float("inf")):
-    """{step description: seconds} of the xcat-services "done in" lines logged by ``until``."""
+    """{step description: seconds} of the xcat-services "done in" lines of the steps that
+    began by ``until`` (xcatd answers just before its start step logs its end)."""
     steps = {}
     for when, _, message in events:
-        if "done in " in message and when <= until:
+        if "done in " in message:
             seconds, step = message.split("done in ", 1)[1].split("s: ", 1)
-            steps[step.strip()] = float(seconds)
+            if when - float(seconds) <= until:
+                steps[step.strip()] = float(seconds)
     return steps
 
 
