@@ -1,11 +1,11 @@
 """xcat-services: the xCAT service stack of the management-node HA procedure.
 
 Start brings up PostgreSQL, xcatd, DNS, DHCP and the console server in the
-documented order (the time service runs on both nodes, outside the group), waiting for PostgreSQL and xcatd to answer,
-sets the networks table's mgtifname to the virtual IP's label and regenerates
-DNS, DHCP and console configuration (makedns -n, makedhcp -n, makedhcp -a,
-makeconservercf or makegocons), every step bounded by the operation's
-remaining time.  What was regenerated in this boot for this configuration is
+documented order (the time service runs on both nodes, outside the group),
+waiting for PostgreSQL and xcatd to answer, sets the networks table's
+mgtifname to the virtual IP's label and regenerates DNS, DHCP and console
+configuration (makedns -n, makedhcp -n, makedhcp -a, makeconservercf or
+makegocons), every step bounded by the operation's remaining time.  What was regenerated in this boot for this configuration is
 recorded under /run, so starting a running stack redoes nothing expensive.
 Stop runs in reverse and keeps going past failures.  The plans are built by
 xcatha_ocf.runtime.servicestack; systemd is read through runtime.systemd and

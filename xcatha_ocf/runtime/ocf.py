@@ -333,8 +333,8 @@ def declared_values(agent_class, environ):
 
 
 def save_parameters(agent_class, op, environ, logger):
-    """Record the parameters a start runs with, for a stop or probe given unusable ones
-    (without the record, such a stop reports the resource stopped)."""
+    """Record the parameters a start runs with, for a stop or monitor given unusable
+    ones (run_as_started)."""
     from xcatha_ocf.runtime import bootstate, files
     try:
         bootstate.save(parameters_record(agent_class, op), declared_values(agent_class, environ))
@@ -347,10 +347,10 @@ def started_parameters(agent_class, op, environ):
     when there was no such start or it ran with these very parameters."""
     from xcatha_ocf.runtime import bootstate
     recorded = bootstate.load(parameters_record(agent_class, op))
-    if recorded is None or recorded == declared_values(agent_class, environ):
+    current = declared_values(agent_class, environ)
+    if recorded is None or recorded == current:
         return None
-    others = dict((key, value) for key, value in environ.items()
-                  if key not in declared_values(agent_class, environ))
+    others = dict((key, value) for key, value in environ.items() if key not in current)
     others.update(recorded)
     return others
 
