@@ -58,4 +58,5 @@ def settled(lab):
     if not (cluster.both_online() and cluster.active_node() == "xcatmn1"):
         cluster.up()
         cluster.start_group("xcatmn1", timeout=300)
+        cluster.pcs("resource", "cleanup")          # the failed test's failures are not the next one's
         cluster.settle()
