@@ -70,30 +70,30 @@ def xcatmn2_seen(predicate):
     return check
 
 
+def assert_failover_to_xcatmn2_refused(stop, start, state, seen, timeout):
+    """With ``stop`` run on xcatmn2 and xcatmn1 seeing it (``seen``), `xcatha failover
+    --to xcatmn2` is refused as ``state``; ``start`` brings xcatmn2 back."""
+    cluster.on("xcatmn2", *stop, timeout=120)
+    try:
+        cluster.wait_for("xcatmn2 " + state, xcatmn2_seen(seen), timeout=timeout, interval=2)
+        result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
+        assert result.rc == 1 and "refused: xcatmn2 is %s" % state in result.out
+    finally:
+        cluster.on("xcatmn2", *start, timeout=120)
+        cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
+
+
 def test_failover_refuses_an_offline_target(lab):
     # the whole cluster stack stops there (with Corosync up the node would be pending)
-    cluster.on("xcatmn2", "pcs", "cluster", "stop", timeout=120)
-    try:
-        cluster.wait_for("xcatmn2 offline", xcatmn2_seen(lambda node: not node.online),
-                         timeout=120, interval=2)
-        result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
-        assert result.rc == 1 and "refused: xcatmn2 is offline" in result.out
-    finally:
-        cluster.on("xcatmn2", "pcs", "cluster", "start", timeout=120)
-        cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
+    assert_failover_to_xcatmn2_refused(("pcs", "cluster", "stop"), ("pcs", "cluster", "start"),
+                                       "offline", lambda node: not node.online, timeout=120)
 
 
 def test_failover_refuses_a_target_where_only_pacemaker_stopped(lab):
     # Corosync keeps running there: crm_mon shows the node online, in standby and pending
-    cluster.on("xcatmn2", "systemctl", "stop", "pacemaker", timeout=120)
-    try:
-        cluster.wait_for("xcatmn2 pending", xcatmn2_seen(lambda node: node.pending),
-                         timeout=60, interval=2)
-        result = xcatha("xcatmn1", "failover", "--to", "xcatmn2")
-        assert result.rc == 1 and "refused: xcatmn2 is pending" in result.out
-    finally:
-        cluster.on("xcatmn2", "systemctl", "start", "pacemaker", timeout=120)
-        cluster.wait_for("xcatmn2 joined", cluster.both_online, timeout=120, interval=2)
+    assert_failover_to_xcatmn2_refused(("systemctl", "stop", "pacemaker"),
+                                       ("systemctl", "start", "pacemaker"),
+                                       "pending", lambda node: node.pending, timeout=60)
 
 
 def test_unclean_node_is_refused_until_fenced_then_the_stopped_group_is_started(lab):

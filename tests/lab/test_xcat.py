@@ -56,16 +56,20 @@ def test_a_vip_changed_by_pcs_resource_update_is_removed_from_its_old_address(la
     pcs("resource", "create", "xcatlab-update-vip", "ocf:xcat:xcat-vip", "ip=" + old,
         "cidr_netmask=24", "nic=eth0", "iflabel=9", "--wait=60")
     try:
-        holder = [n for n in cluster.NODES if address_on(n, old)]
-        assert len(holder) == 1
+        assert len(nodes_where(address_on, old)) == 1
         update("xcatlab-update-vip", "ip=" + new)
-        assert [n for n in cluster.NODES if address_on(n, old)] == []
-        assert len([n for n in cluster.NODES if address_on(n, new)]) == 1
+        assert nodes_where(address_on, old) == []
+        assert len(nodes_where(address_on, new)) == 1
     finally:
         pcs("resource", "delete", "xcatlab-update-vip", "--force", check=False)
         cluster.settle()
-    assert not any(address_on(n, address) for n in cluster.NODES for address in (old, new))
+    assert nodes_where(address_on, old) + nodes_where(address_on, new) == []
     assert cluster.active_node() == node and cluster.group_answers(node)
+
+
+def nodes_where(found, what):
+    """The lab nodes where ``found(node, what)`` holds."""
+    return [node for node in cluster.NODES if found(node, what)]
 
 
 def address_on(node, address):
@@ -81,15 +85,15 @@ def test_a_directory_dropped_by_pcs_resource_update_is_unmounted(lab):
     pcs("resource", "create", "xcatlab-update-shared", "ocf:xcat:xcat-shared", "shared_dir=" + shared,
         "directories=%s %s" % (kept, dropped), "--wait=60")
     try:
-        assert len([n for n in cluster.NODES if mounted(n, dropped)]) == 1
+        assert len(nodes_where(mounted, dropped)) == 1
         update("xcatlab-update-shared", "directories=" + kept)
-        assert [n for n in cluster.NODES if mounted(n, dropped)] == []
-        assert len([n for n in cluster.NODES if mounted(n, kept)]) == 1
+        assert nodes_where(mounted, dropped) == []
+        assert len(nodes_where(mounted, kept)) == 1
     finally:
         pcs("resource", "delete", "xcatlab-update-shared", "--force", check=False)
         cluster.settle()
         cluster.on(cluster.active_node(), "rm", "-rf", shared)
-    assert not any(mounted(n, d) for n in cluster.NODES for d in (kept, dropped))
+    assert nodes_where(mounted, kept) + nodes_where(mounted, dropped) == []
 
 
 def mounted(node, directory):
